@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# scripts/setup-deps.sh — installs the Debian 12 packages actorwall needs to build,
+# test and run its demos. Idempotent and non-interactive; needs root.
+set -euo pipefail
+
+packages=(
+  # toolchain and build
+  build-essential g++ clang libclang-rt-14-dev cmake ninja-build pkg-config python3
+  # libraries
+  libcaf-dev libxen-dev doctest-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup-deps: missing packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+echo "setup-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# scripts/test.sh — the README's test command: installs what is missing, builds
+# everything (warnings are errors), runs all tests, then builds the unit tests and
+# fuzz replays again with ASan + UBSan and runs them there too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-deps.sh
+
+jobs=$(nproc)
+run_suite() {  # name, build dir, extra cmake args...
+  local name=$1 dir=$2
+  shift 2
+  echo "=== ${name}: configure and build (${dir})"
+  cmake -S . -B "$dir" -G Ninja "$@" > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; return 1; }
+  ninja -C "$dir" -j "$jobs"
+  echo "=== ${name}: tests"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+}
+
+mkdir -p build
+run_suite "release build" build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Sanitizers: the unit tests and fuzz corpora; benchmarks are not built there.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite "ASan+UBSan build" build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAW_SANITIZE=ON -DAW_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
+echo "=== all test suites passed"
