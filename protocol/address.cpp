@@ -155,6 +155,33 @@ std::string ipv6_address::to_string() const {
   return out;
 }
 
+namespace {
+// Keeps the first `length` bits of a, zeroing the rest.
+ipv6_address masked(ipv6_address a, unsigned length) noexcept {
+  for (std::size_t i = 0; i < 16; ++i) {
+    unsigned keep = length >= 8 * (i + 1) ? 8 : (length > 8 * i ? length - 8 * static_cast<unsigned>(i) : 0);
+    a.bytes[i] = static_cast<std::uint8_t>(a.bytes[i] & static_cast<std::uint8_t>(0xff00u >> keep));
+  }
+  return a;
+}
+}  // namespace
+
+std::optional<ipv6_prefix> ipv6_prefix::parse(std::string_view text, bool allow_host_bits) noexcept {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto addr = ipv6_address::parse(text.substr(0, slash));
+  std::string_view len_text = text.substr(slash + 1);
+  auto len = take_decimal(len_text, 128);
+  if (!addr || !len || !len_text.empty()) return std::nullopt;
+  ipv6_address net = masked(*addr, *len);
+  if (net != *addr && !allow_host_bits) return std::nullopt;
+  return ipv6_prefix{net, static_cast<std::uint8_t>(*len)};
+}
+
+bool ipv6_prefix::contains(const ipv6_address& a) const noexcept { return masked(a, length) == address; }
+
+std::string ipv6_prefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
+
 std::optional<mac_address> mac_address::parse(std::string_view text) noexcept {
   if (text.size() != 17) return std::nullopt;
   mac_address m;

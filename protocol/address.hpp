@@ -57,6 +57,17 @@ struct ipv6_address {
   friend constexpr auto operator<=>(const ipv6_address&, const ipv6_address&) = default;
 };
 
+struct ipv6_prefix {
+  ipv6_address address;  // network address: host bits are zero
+  std::uint8_t length = 0;
+
+  // "addr/n", n in 0..128; host bits must be zero unless allow_host_bits.
+  static std::optional<ipv6_prefix> parse(std::string_view text, bool allow_host_bits = false) noexcept;
+  [[nodiscard]] bool contains(const ipv6_address& a) const noexcept;
+  [[nodiscard]] std::string to_string() const;
+  friend constexpr bool operator==(const ipv6_prefix&, const ipv6_prefix&) = default;
+};
+
 struct mac_address {
   std::array<std::uint8_t, 6> bytes{};
 

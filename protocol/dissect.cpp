@@ -128,7 +128,7 @@ std::string describe(const dissection& d) {
       std::string flags;
       const char* names = "FSRPAUEC";
       for (int i = 0; i < 8; ++i)
-        if ((d.tcp->flags >> i) & 1u) flags += names[i];
+        if (((d.tcp->flags >> i) & 1) != 0) flags += names[i];
       add("tcp " + std::to_string(d.tcp->src_port) + " > " + std::to_string(d.tcp->dst_port) + " [" + flags +
           "] len " + std::to_string(d.l4_payload_length));
     } else if (d.udp) {

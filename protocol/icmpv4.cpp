@@ -2,6 +2,7 @@
 #include "protocol/icmpv4.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "protocol/checksum.hpp"
 
@@ -54,7 +55,8 @@ void icmpv4_repr::emit(mutable_bytes out) const noexcept {
   store16(p + icmp_field::checksum, 0);
   store32(p + icmp_field::rest, rest);
   // data may already sit in place (emit over a parsed buffer): copy only if not.
-  if (data.data() != p + icmp_field::data) std::copy(data.begin(), data.end(), p + icmp_field::data);
+  // memmove: data may overlap out (an error quoting the datagram in place).
+  if (!data.empty() && data.data() != p + icmp_field::data) std::memmove(p + icmp_field::data, data.data(), data.size());
   store16(p + icmp_field::checksum, checksum::internet(out.first(length())));
 }
 

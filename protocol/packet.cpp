@@ -65,7 +65,7 @@ packet packet::truncated(std::size_t length) const noexcept {
 std::size_t packet::copy_to(mutable_bytes out) const noexcept {
   bytes h = head(), t = tail();
   std::size_t n1 = std::min(h.size(), out.size());
-  std::memcpy(out.data(), h.data(), n1);
+  if (n1 != 0) std::memcpy(out.data(), h.data(), n1);  // memcpy with a null pointer is UB even for 0 bytes
   std::size_t n2 = std::min(t.size(), out.size() - n1);
   if (n2 != 0) std::memcpy(out.data() + n1, t.data(), n2);
   return n1 + n2;
