@@ -66,15 +66,13 @@ class packet {
   [[nodiscard]] std::uint16_t sum_from(std::size_t offset, std::uint16_t initial = 0) const noexcept;
   // Shares the same bytes (tests and leak checks).
   [[nodiscard]] bool shares_buffer_with(const packet& other) const noexcept;
-
- private:
-  template <class Edit>
-  friend result<packet, wire_error> copy_prefix_and_edit(const packet& in, std::size_t prefix_length,
-                                                         buffer_pool& pool, Edit&& edit) noexcept;
-  // This packet with its first `replaced` head bytes taken from fresh (whose
-  // size is `replaced`). Precondition: contiguous(), or replaced == head size.
+  // The bytes of fresh followed by this packet's bytes from offset `replaced`
+  // on (shared). replaced is clamped to the head; when this packet has a
+  // tail, the whole head counts as replaced (fresh must hold it), so the
+  // result still has two slices.
   [[nodiscard]] packet with_new_prefix(shared_buffer fresh, std::size_t replaced) const noexcept;
 
+ private:
   struct slice {
     shared_buffer buf;
     std::uint32_t offset = 0, length = 0;

@@ -19,14 +19,39 @@ ruleset deny_all(rule_error why) {
   return s;
 }
 
-ruleset compile_ruleset(const std::optional<std::string>& policy,
-                        const std::vector<std::pair<std::string, std::string>>& numbered_lines) {
+namespace {
+// Parses count lines in order: line_at(i) is line i, number_of(i) its rule number for errors.
+template <class NumberOf, class LineAt>
+ruleset compile(const std::optional<std::string>& policy, std::size_t count, NumberOf&& number_of, LineAt&& line_at) {
   ruleset out;
   if (!policy) return deny_all({rule_error_kind::missing_policy, "policy", "no policy key"});
   if (*policy == "accept") out.policy = action::accept;
   else if (*policy == "drop") out.policy = action::drop;
   else return deny_all({rule_error_kind::bad_policy, "policy", "expected accept or drop, got '" + *policy + "'"});
+  out.rules.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto r = parse_rule(line_at(i));
+    if (!r) {
+      rule_error e = r.error();
+      char num[8];
+      std::snprintf(num, sizeof num, "%04u", number_of(i));
+      e.detail = "rule " + std::string{num} + ": " + e.detail;
+      return deny_all(std::move(e));
+    }
+    out.rules.push_back(std::move(*r));
+  }
+  return out;
+}
+}  // namespace
 
+ruleset compile_ordered_ruleset(const std::optional<std::string>& policy, const std::vector<std::string>& ordered_lines) {
+  return compile(
+      policy, ordered_lines.size(), [](std::size_t i) { return static_cast<unsigned>(i); },
+      [&](std::size_t i) -> const std::string& { return ordered_lines[i]; });
+}
+
+ruleset compile_ruleset(const std::optional<std::string>& policy,
+                        const std::vector<std::pair<std::string, std::string>>& numbered_lines) {
   std::vector<std::pair<unsigned, const std::string*>> numbered;
   numbered.reserve(numbered_lines.size());
   for (const auto& [key, line] : numbered_lines) {
@@ -38,19 +63,9 @@ ruleset compile_ruleset(const std::optional<std::string>& policy,
   for (std::size_t i = 1; i < numbered.size(); ++i)
     if (numbered[i].first == numbered[i - 1].first)
       return deny_all({rule_error_kind::bad_rule_number, std::to_string(numbered[i].first), "rule number repeated"});
-  out.rules.reserve(numbered.size());
-  for (const auto& [number, line] : numbered) {
-    auto r = parse_rule(*line);
-    if (!r) {
-      rule_error e = r.error();
-      char num[8];
-      std::snprintf(num, sizeof num, "%04u", number);
-      e.detail = "rule " + std::string{num} + ": " + e.detail;
-      return deny_all(std::move(e));
-    }
-    out.rules.push_back(std::move(*r));
-  }
-  return out;
+  return compile(
+      policy, numbered.size(), [&](std::size_t i) { return numbered[i].first; },
+      [&](std::size_t i) -> const std::string& { return *numbered[i].second; });
 }
 
 }  // namespace aw::rules

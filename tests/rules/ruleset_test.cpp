@@ -58,3 +58,12 @@ TEST_CASE("ruleset: the dsthost names are listed once each") {
                                          {"0002", "action=accept dsthost=a.example proto=udp"}});
   CHECK(s.host_names() == std::vector<std::string>{"a.example", "b.example"});
 }
+
+TEST_CASE("ruleset: lines already in rule order compile the same as numbered ones") {
+  auto a = compile_ordered_ruleset("drop", std::vector<std::string>{"action=accept specialtarget=dns", "action=drop proto=udp"});
+  auto b = compile_ruleset("drop", lines{{"0007", "action=drop proto=udp"}, {"0002", "action=accept specialtarget=dns"}});
+  CHECK(a.rules == b.rules);
+  auto bad = compile_ordered_ruleset("drop", std::vector<std::string>{"action=accept", "action=maybe"});
+  CHECK(bad.failed_closed());
+  CHECK(bad.error->detail == "rule 0001: expected accept or drop, got 'maybe'");
+}

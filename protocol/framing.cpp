@@ -1,0 +1,34 @@
+// protocol/framing.cpp — Ethernet strip and add.
+#include "protocol/framing.hpp"
+
+#include <cstring>
+
+#include "protocol/ipv4.hpp"
+
+namespace aw::proto {
+
+result<unframed, wire_error> strip_ethernet(const packet& frame) noexcept {
+  auto eth = ethernet_view::make(frame.head());
+  if (!eth) return eth.error();
+  packet payload = frame.drop_front(eth->header_length());
+  if (eth->type() == ethertype::ipv4) {
+    auto ip = ipv4_view::make(payload.head(), ipv4_view::length_check::truncated_ok, ipv4_view::checksum_check::skip);
+    if (!ip) return ip.error();
+    if (ip->total_length() > payload.size()) return wire_error::total_exceeds_buffer;
+    payload = payload.truncated(ip->total_length());
+  }
+  return unframed{ethernet_repr::parse(*eth), std::move(payload)};
+}
+
+result<packet, wire_error> add_ethernet(const packet& p, const ethernet_repr& link, buffer_pool& pool) noexcept {
+  const std::size_t hl = link.header_length();
+  // With a tail, the head moves into the new buffer so two slices remain.
+  const std::size_t copied = p.contiguous() ? 0 : p.head().size();
+  auto buf = pool.acquire(hl + copied);
+  if (!buf) return wire_error::pool_exhausted;
+  link.emit(buf->data().first(hl));
+  if (copied != 0) std::memcpy(buf->data().data() + hl, p.head().data(), copied);
+  return p.with_new_prefix(std::move(*buf).freeze(hl + copied), copied);
+}
+
+}  // namespace aw::proto

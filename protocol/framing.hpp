@@ -1,0 +1,27 @@
+// protocol/framing.hpp — Ethernet at the edges: strip it on arrival (keeping the IP packet
+// without link padding) and add it on departure, without copying payloads.
+#pragma once
+
+#include "protocol/buffer.hpp"
+#include "protocol/ethernet.hpp"
+#include "protocol/packet.hpp"
+#include "protocol/result.hpp"
+#include "protocol/wire_error.hpp"
+
+namespace aw::proto {
+
+struct unframed {
+  ethernet_repr link;  // the Ethernet header that was removed
+  packet payload;      // for IPv4: exactly the datagram (padding removed)
+};
+
+// Removes the Ethernet header. For IPv4 payloads the IP header is checked
+// enough to know the datagram's length: errors are the IPv4 view's (a
+// datagram longer than the frame is total_exceeds_buffer).
+result<unframed, wire_error> strip_ethernet(const packet& frame) noexcept;
+
+// The frame carrying p: a fresh buffer with the Ethernet header (and, when p
+// has two slices, p's head after it), then p's bytes shared.
+result<packet, wire_error> add_ethernet(const packet& p, const ethernet_repr& link, buffer_pool& pool) noexcept;
+
+}  // namespace aw::proto
