@@ -7,7 +7,9 @@ packages=(
   # toolchain and build
   build-essential g++ clang libclang-rt-14-dev cmake ninja-build pkg-config python3
   # libraries
-  libcaf-dev libxen-dev doctest-dev libbenchmark-dev
+  libcaf-dev libxen-dev doctest-dev libbenchmark-dev libcli11-dev
+  # network namespaces and real peers for the link tests and the lab
+  iproute2 iputils-ping
 )
 
 missing=()
