@@ -1,0 +1,131 @@
+// tests/nat/fragment_test.cpp — fragments follow their first fragment's translation, in
+// and out of order (RFC 4787 REQ-14), through a bounded, time-limited table.
+#include <doctest/doctest.h>
+
+#include "nat/nat_test_support.hpp"  // tests/nat/
+
+using namespace aw::test::nat;
+using aw::test::byte_vector;
+
+namespace {
+ip_options id(std::uint16_t i) {
+  ip_options o;
+  o.id = i;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("RFC 4787 REQ-14: outbound fragments in order follow the first fragment's translation") {
+  rig r;
+  auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(7)), 40);
+  auto t1 = r.out_new(first);
+  REQUIRE(t1);
+  seen s1 = look(t1->pkt);
+  CHECK(s1.src == external);
+  CHECK(s1.ip_checksum_ok);
+  auto t2 = r.out(rest);
+  REQUIRE(t2);
+  seen s2 = look(t2->pkt);
+  CHECK(t2->to == destination::uplink);
+  CHECK(s2.src == external);
+  CHECK(s2.dst == remote_1);
+  CHECK(s2.ip_checksum_ok);
+  CHECK(r.engine.counters()[nat_event::fragments_translated] == 1);
+  // Reassembled, the translated datagram carries a valid UDP checksum.
+  auto a = contents(t1->pkt), b = contents(t2->pkt);
+  byte_vector whole(a.begin(), a.end());
+  whole.insert(whole.end(), b.begin() + 20, b.end());
+  store16(whole.data() + 2, static_cast<std::uint16_t>(whole.size()));
+  store16(whole.data() + 6, 0);
+  store16(whole.data() + 10, 0);
+  store16(whole.data() + 10, checksum::internet(bytes{whole}.first(20)));
+  auto u = udp_view::make(bytes{whole}.subspan(20));
+  REQUIRE(u);
+  CHECK(u->verify_checksum(external, remote_1));
+}
+
+TEST_CASE("RFC 4787 REQ-14: inbound fragments are translated to the client") {
+  rig r;
+  auto ext = r.udp_out(client_a, 40000, remote_1, 53);
+  auto [first, rest] = split(udp_bytes(remote_1, 53, external, ext, 100, id(9)), 48);
+  auto t1 = r.in(first);
+  REQUIRE(t1);
+  CHECK(look(t1->pkt).dport == 40000);
+  auto t2 = r.in(rest);
+  REQUIRE(t2);
+  CHECK(t2->client == client_a);
+  CHECK(look(t2->pkt).dst == client_a);
+  CHECK(look(t2->pkt).ip_checksum_ok);
+}
+
+TEST_CASE("RFC 4787 REQ-14: out of order: a later fragment is held until its first arrives") {
+  rig r;
+  auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(11)), 32);
+  auto held = r.out(rest);
+  REQUIRE_FALSE(held);
+  CHECK(held.error() == nat_drop::fragment_held);
+  CHECK(r.engine.held_fragments() == 1);
+  std::vector<translation> released;
+  CHECK(r.engine.take_released(released) == 0);
+  REQUIRE(r.out_new(first));
+  CHECK(r.engine.take_released(released) == 1);
+  REQUIRE(released.size() == 1);
+  CHECK(look(released[0].pkt).src == external);
+  CHECK(look(released[0].pkt).ip_checksum_ok);
+  CHECK(r.engine.held_fragments() == 0);
+}
+
+TEST_CASE("fragments: the hold is bounded; overflow is dropped and counted") {
+  auto c = test_config();
+  c.max_held_fragments = 4;
+  rig r{c};
+  for (std::uint16_t i = 0; i < 6; ++i) {
+    auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(static_cast<std::uint16_t>(100 + i))), 32);
+    auto t = r.out(rest);
+    REQUIRE_FALSE(t);
+    CHECK(t.error() == (i < 4 ? nat_drop::fragment_held : nat_drop::fragment_hold_full));
+  }
+  CHECK(r.engine.held_fragments() == 4);
+  CHECK(r.engine.counters()[nat_drop::fragment_hold_full] == 2);
+}
+
+TEST_CASE("fragments: a held fragment whose first never comes times out, counted") {
+  rig r;
+  auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(12)), 32);
+  REQUIRE_FALSE(r.out(rest));
+  r.now += std::chrono::seconds{30};
+  r.engine.expire(r.now);
+  CHECK(r.engine.held_fragments() == 0);
+  CHECK(r.engine.counters()[nat_drop::fragment_timeout] == 1);
+  (void)first;
+}
+
+TEST_CASE("fragments: the learnt translation is time-limited and bounded") {
+  auto c = test_config();
+  c.max_fragment_flows = 2;
+  rig r{c};
+  for (std::uint16_t i = 0; i < 3; ++i) {
+    auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(static_cast<std::uint16_t>(200 + i))), 32);
+    REQUIRE(r.out_new(first));
+  }
+  CHECK(r.engine.fragment_flows() == 2);  // the oldest went
+  auto [f0, rest0] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(200)), 32);
+  CHECK(r.out(rest0).error() == nat_drop::fragment_held);
+  auto [f2, rest2] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(202)), 32);
+  CHECK(r.out(rest2));
+  r.now += std::chrono::seconds{30};
+  r.engine.expire(r.now);
+  CHECK(r.engine.fragment_flows() == 0);
+  (void)f0;
+  (void)f2;
+}
+
+TEST_CASE("fragments of a removed client are not translated any more") {
+  rig r;
+  auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(13)), 32);
+  REQUIRE(r.out_new(first));
+  r.engine.remove_client(client_a);
+  auto t = r.out(rest);
+  REQUIRE_FALSE(t);
+  CHECK(t.error() == nat_drop::no_session);
+}

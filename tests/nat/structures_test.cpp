@@ -1,0 +1,146 @@
+// tests/nat/structures_test.cpp — the engine's building blocks on their own: the port
+// allocator, the hash index, the timer queues and the TCP tracker.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <vector>
+
+#include "nat/counters.hpp"
+#include "nat/index_table.hpp"
+#include "nat/port_allocator.hpp"
+#include "nat/tcp_state.hpp"
+#include "nat/timer_queues.hpp"
+#include "protocol/tcp.hpp"
+
+using namespace aw::nat;
+namespace tf = aw::proto::tcp_flag;
+
+TEST_CASE("port_allocator: 65535 ports, port 0 never; every port handed out once; release makes it free") {
+  port_allocator a{port_allocator::layout::ports};
+  port_rng rng{1};
+  CHECK(a.managed_count() == 65535);
+  CHECK_FALSE(a.is_managed(0));
+  std::set<std::uint16_t> got;
+  for (int i = 0; i < 1023; ++i) {
+    auto p = a.allocate(static_cast<std::uint16_t>(1 + (i % 1023)), rng);
+    REQUIRE(p);
+    CHECK(*p < 1024);
+    CHECK(*p != 0);
+    got.insert(*p);
+  }
+  CHECK_FALSE(a.allocate(80, rng));  // low class empty: never crosses into high
+  for (int i = 0; i < 64512; ++i) {
+    auto p = a.allocate(40000, rng);
+    REQUIRE(p);
+    got.insert(*p);
+  }
+  CHECK(got.size() == 65535);
+  CHECK(a.free_count() == 0);
+  CHECK_FALSE(a.allocate(40000, rng));
+  a.release(40001);
+  CHECK(a.is_free(40001));
+  a.release(40001);  // twice: no effect
+  CHECK(a.free_count() == 1);
+  CHECK(a.allocate(2, rng) == std::optional<std::uint16_t>{});  // low class
+  CHECK(a.allocate(40000, rng) == std::optional<std::uint16_t>{40001});  // other parity as fallback
+}
+
+TEST_CASE("port_allocator: reserve takes a specific free port; identifiers include 0") {
+  port_allocator a{port_allocator::layout::ports};
+  CHECK(a.reserve(53));
+  CHECK_FALSE(a.reserve(53));
+  CHECK_FALSE(a.is_free(53));
+  a.release(53);
+  CHECK(a.is_free(53));
+  port_allocator ids{port_allocator::layout::identifiers};
+  CHECK(ids.managed_count() == 65536);
+  CHECK(ids.reserve(0));
+}
+
+TEST_CASE("index_table: insert, find, erase with backward shift keep every entry reachable") {
+  index_table t{64};
+  std::vector<std::uint32_t> keys;
+  // Many colliding hashes (same low bits) to exercise probe runs and wrap-around.
+  for (std::uint32_t i = 0; i < 64; ++i) {
+    std::uint32_t h = (i % 3 == 0) ? 0x1000u * i + 127u : i * 2654435761u;
+    keys.push_back(h);
+    t.insert(h, i);
+  }
+  CHECK(t.size() == 64);
+  for (std::uint32_t i = 0; i < 64; i += 2) CHECK(t.erase(keys[i], i));
+  CHECK_FALSE(t.erase(keys[0], 0));
+  for (std::uint32_t i = 0; i < 64; ++i) {
+    auto found = t.find(keys[i], [&](std::uint32_t j) { return j == i; });
+    CHECK(found == (i % 2 == 0 ? npos : i));
+  }
+}
+
+namespace {
+struct slot {
+  timer_node timer;
+};
+}  // namespace
+
+TEST_CASE("timer_queues: FIFO per class ordered by refresh; due() returns what is due only") {
+  nat_timeouts to;
+  std::vector<slot> slots(8);
+  timer_queues<slot> q{slots.data(), to};
+  using std::chrono::minutes;
+  q.add(0, timeout_class::udp, minutes{0});
+  q.add(1, timeout_class::udp, minutes{1});
+  q.add(2, timeout_class::tcp_established, minutes{1});
+  CHECK(q.front(timeout_class::udp) == 0);
+  q.refresh(0, minutes{2});
+  CHECK(q.front(timeout_class::udp) == 1);
+  CHECK(q.due(minutes{5}) == npos);
+  CHECK(q.due(minutes{6}) == 1);
+  q.reclass(2, timeout_class::tcp_transitory, minutes{3});
+  CHECK(q.size(timeout_class::tcp_established) == 0);
+  CHECK(q.deadline(2) == minutes{7});
+  q.remove(1);
+  CHECK(q.front(timeout_class::udp) == 0);
+}
+
+TEST_CASE("tcp_tracker: SYN out + SYN-ACK in is established; FIN both ways or RST is transitory") {
+  auto t = tcp_tracker::start(tf::syn);
+  CHECK_FALSE(t.established());
+  t.update(direction::inbound, tf::syn | tf::ack);
+  CHECK(t.established());
+  t.update(direction::outbound, tf::fin | tf::ack);
+  CHECK(t.established());
+  t.update(direction::inbound, tf::fin | tf::ack);
+  CHECK(t.timeout() == timeout_class::tcp_transitory);
+  auto r = tcp_tracker::start(tf::ack);  // picked up mid-stream
+  CHECK(r.established());
+  r.update(direction::inbound, tf::rst);
+  CHECK_FALSE(r.established());
+}
+
+TEST_CASE("timer_queues: a refresh inside the granule does not move the entry, yet expiry stays exact") {
+  nat_timeouts to;  // udp: 5 min
+  std::vector<slot> slots(4);
+  timer_queues<slot> q{slots.data(), to};
+  using namespace std::chrono;
+  const clock_time t0 = hours{1};
+  q.add(0, timeout_class::udp, t0);
+  q.add(1, timeout_class::udp, t0 + milliseconds{500});
+  q.refresh(0, t0 + milliseconds{700});  // within 1 s of being queued: stays at the head
+  CHECK(q.front(timeout_class::udp) == 0);
+  CHECK(q.due(t0 + minutes{5}) == npos);                       // 0 was refreshed: not due
+  CHECK(q.due(t0 + minutes{5} + milliseconds{500}) == 1);      // exactly at 1's deadline
+  q.remove(1);
+  CHECK(q.due(t0 + minutes{5} + milliseconds{699}) == npos);
+  CHECK(q.due(t0 + minutes{5} + milliseconds{700}) == 0);
+  q.refresh(0, t0 + seconds{2});  // a granule later: moves to the tail
+  CHECK(q.last_refresh(0) == t0 + seconds{2});
+}
+
+TEST_CASE("counters: every drop reason and event has its own stable name") {
+  std::set<std::string_view> names;
+  for (std::size_t i = 0; i < nat_drop_count; ++i) names.insert(to_string(static_cast<nat_drop>(i)));
+  for (std::size_t i = 0; i < nat_event_count; ++i) names.insert(to_string(static_cast<nat_event>(i)));
+  CHECK(names.size() == nat_drop_count + nat_event_count);
+  CHECK_FALSE(names.contains("unknown"));
+  CHECK(to_string(nat_drop::out_of_ports) == "out_of_ports");
+  CHECK(to_string(nat_drop::no_mapping) == "no_mapping");
+}
