@@ -1,0 +1,53 @@
+// firewall/drop_reason.hpp — why the firewall did not forward a packet: one enum, one
+// stable counter name per reason.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace aw::firewall {
+
+#define AW_FIREWALL_DROPS(X)                                                          \
+  X(malformed, "malformed")                         /* IP header unreadable */        \
+  X(bad_checksum, "bad_checksum")                   /* L4 checksum wrong */           \
+  X(ipv6_unsupported, "ipv6_unsupported")                                             \
+  X(spoofed_source, "spoofed_source")               /* client sent another source */  \
+  X(spoofed_from_uplink, "spoofed_from_uplink")     /* uplink sent a client's source */\
+  X(not_for_us, "not_for_us")                       /* uplink packet to another dst */ \
+  X(martian_destination, "martian_destination")     /* broadcast, multicast, 0/8, 127/8 */ \
+  X(unknown_client, "unknown_client")               /* no such client connected */    \
+  X(client_to_client, "client_to_client")           /* clients cannot reach each other */ \
+  X(to_firewall, "to_firewall")                     /* refused: not a ping to the gateway */ \
+  X(rule_drop, "rule_drop")                         /* the client's rules refused it */ \
+  X(rules_failed_closed, "rules_failed_closed")     /* rules unreadable: all refused */ \
+  X(dsthost_unresolved, "dsthost_unresolved")       /* a dsthost name has no answer */ \
+  X(ttl_expired, "ttl_expired")                                                       \
+  X(too_big, "too_big")                             /* DF set, over the egress MTU */ \
+  X(nat, "nat")                                     /* see the NAT's own counters */  \
+  X(icmp_rate_limited, "icmp_rate_limited")         /* an ICMP answer was not sent */ \
+  X(pool_exhausted, "buffer_pool_exhausted")
+
+enum class drop_reason : std::uint8_t {
+#define AW_X(name, str) name,
+  AW_FIREWALL_DROPS(AW_X)
+#undef AW_X
+};
+
+inline constexpr std::size_t drop_reason_count = 0
+#define AW_X(name, str) +1
+    AW_FIREWALL_DROPS(AW_X)
+#undef AW_X
+    ;
+
+constexpr std::string_view to_string(drop_reason r) noexcept {
+  switch (r) {
+#define AW_X(name, str) \
+  case drop_reason::name: return str;
+    AW_FIREWALL_DROPS(AW_X)
+#undef AW_X
+  }
+  return "unknown";
+}
+
+}  // namespace aw::firewall
