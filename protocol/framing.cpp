@@ -1,6 +1,7 @@
 // protocol/framing.cpp — Ethernet strip and add.
 #include "protocol/framing.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "protocol/ipv4.hpp"
@@ -22,8 +23,11 @@ result<unframed, wire_error> strip_ethernet(const packet& frame) noexcept {
 
 result<packet, wire_error> add_ethernet(const packet& p, const ethernet_repr& link, buffer_pool& pool) noexcept {
   const std::size_t hl = link.header_length();
-  // With a tail, the head moves into the new buffer so two slices remain.
-  const std::size_t copied = p.contiguous() ? 0 : p.head().size();
+  // The new head holds the Ethernet header and the packet's own headers (a
+  // sender's offload code parses them there): the whole head when p has a
+  // tail, else up to small_packet_copy bytes, which covers IPv4 + TCP with
+  // options (and all of a small packet). The rest stays shared.
+  const std::size_t copied = p.contiguous() ? std::min(p.head().size(), small_packet_copy) : p.head().size();
   auto buf = pool.acquire(hl + copied);
   if (!buf) return wire_error::pool_exhausted;
   link.emit(buf->data().first(hl));

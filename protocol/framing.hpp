@@ -20,8 +20,9 @@ struct unframed {
 // datagram longer than the frame is total_exceeds_buffer).
 result<unframed, wire_error> strip_ethernet(const packet& frame) noexcept;
 
-// The frame carrying p: a fresh buffer with the Ethernet header (and, when p
-// has two slices, p's head after it), then p's bytes shared.
+// The frame carrying p: a fresh head with the Ethernet header and p's headers
+// (p's whole head when p has two slices, else its first small_packet_copy
+// bytes), then the rest of p's bytes shared.
 result<packet, wire_error> add_ethernet(const packet& p, const ethernet_repr& link, buffer_pool& pool) noexcept;
 
 }  // namespace aw::proto

@@ -55,15 +55,21 @@ TEST_CASE("framing: non-IPv4 payloads are handed over whole") {
   CHECK(u->payload.size() == 46);
 }
 
-TEST_CASE("framing: adding Ethernet to a contiguous packet shares all its bytes") {
+TEST_CASE("framing: adding Ethernet to a contiguous packet puts its headers in the head, shares the rest") {
   buffer_pool pool;
   auto ip = udp_packet({}, 1, 2, payload_of(1000));
   auto p = *make_packet(pool, ip);
   auto f = add_ethernet(p, {fw_mac, client_mac, ethertype::ipv4, std::nullopt}, pool);
   REQUIRE(f);
-  CHECK(f->head().size() == 14);
+  CHECK(f->head().size() == 14 + small_packet_copy);
   CHECK(f->shares_buffer_with(p));
   CHECK(flat(*f) == framed(ip));
+  // A small packet becomes one contiguous frame.
+  auto small = *make_packet(pool, udp_packet({}, 1, 2, payload_of(10)));
+  auto g = add_ethernet(small, {fw_mac, client_mac, ethertype::ipv4, std::nullopt}, pool);
+  REQUIRE(g);
+  CHECK(g->contiguous());
+  CHECK(g->size() == 14 + 38);
 }
 
 TEST_CASE("framing: adding Ethernet to a rewritten (two-slice) packet keeps two slices") {
