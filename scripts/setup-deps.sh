@@ -10,6 +10,8 @@ packages=(
   libcaf-dev libxen-dev doctest-dev libbenchmark-dev libcli11-dev
   # network namespaces and real peers for the link tests and the lab
   iproute2 iputils-ping
+  # the lab's netvm and clients: DNS server, NAT, traffic tools
+  dnsmasq-base nftables iperf3 curl traceroute bind9-dnsutils
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh — the README's test command: installs what is missing, builds
-# everything (warnings are errors), runs all tests, then builds the unit tests and
-# fuzz replays again with ASan + UBSan and runs them there too.
+# everything (warnings are errors), runs all tests and the network-namespace lab,
+# then builds the unit tests and fuzz replays again with ASan + UBSan and runs
+# them there too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,14 @@ run_suite() {  # name, build dir, extra cmake args...
 
 mkdir -p build
 run_suite "release build" build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The whole service end to end: real kernels in namespaces around actorwall.
+echo "=== network-namespace lab (scripts/lab.sh)"
+scripts/lab.sh --build-dir build/release
 # Sanitizers: the unit tests and fuzz corpora; benchmarks are not built there.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite "ASan+UBSan build" build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAW_SANITIZE=ON -DAW_BENCH=OFF \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
+echo "=== network-namespace lab with the ASan+UBSan actorwall"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  scripts/lab.sh --build-dir build/sanitize
 echo "=== all test suites passed"

@@ -1,0 +1,25 @@
+// actors/firewall_actor.hpp — the NAT table actor: owns the pure firewall (rules + NAT),
+// turns each batch from a port into batches for the uplink and the clients, gives the
+// producer its credit back, and runs the expiry timer.
+#pragma once
+
+#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
+
+#include <chrono>
+
+#include "firewall/firewall.hpp"
+
+namespace aw::actors {
+
+struct firewall_actor_config {
+  firewall::firewall_config firewall;
+  std::chrono::milliseconds tick{1000};  // expiry and fragment timers
+};
+
+// Spawns it (untyped handle; its messages are client_packets, uplink_packets,
+// client_port_up/down, uplink_port, client_rules, connected_ips, tick_atom,
+// and stats_atom, answered with a counter dump as a string).
+caf::actor spawn_firewall_actor(caf::actor_system& sys, firewall_actor_config config);
+
+}  // namespace aw::actors

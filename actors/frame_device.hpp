@@ -1,0 +1,28 @@
+// actors/frame_device.hpp — what a port actor drives: a non-blocking source and sink of
+// Ethernet frames with a pollable fd (a Linux link, or a Xen netback connection).
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "protocol/buffer.hpp"
+#include "protocol/packet.hpp"
+
+namespace aw::actors {
+
+class frame_device {
+ public:
+  virtual ~frame_device() = default;
+  // Readable when frames may be waiting.
+  [[nodiscard]] virtual int fd() const = 0;
+  // Appends up to max frames without blocking; returns how many.
+  virtual std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) = 0;
+  // Queues frames for transmission without blocking; returns how many were taken.
+  virtual std::size_t send(std::span<const proto::packet> frames) = 0;
+  // The device's own counters as "name value" lines, each name prefixed.
+  [[nodiscard]] virtual std::string counters(const std::string& prefix) const = 0;
+};
+
+}  // namespace aw::actors

@@ -1,0 +1,103 @@
+// actors/messages.hpp — the messages actors exchange: immutable packet batches, control
+// events and atoms, in one CAF type-ID block.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/address.hpp"
+#include "protocol/packet.hpp"
+#include "rules/ruleset.hpp"
+
+namespace aw::actors {
+
+// At most this many packets per message: one ring or link drain.
+inline constexpr std::size_t max_batch = 256;
+
+// IP packets (Ethernet stripped) a client sent, for the firewall actor.
+struct client_packets {
+  proto::ipv4_address client;
+  std::vector<proto::packet> packets;
+};
+
+// IP packets that arrived on the uplink, for the firewall actor.
+struct uplink_packets {
+  std::vector<proto::packet> packets;
+};
+
+// IP packets to transmit on a port (a client's vif/link or the uplink).
+struct transmit_packets {
+  std::vector<proto::packet> packets;
+};
+
+// A port's producer credit came back: it may send `batches` more.
+struct credit {
+  std::uint32_t batches = 1;
+};
+
+// A file descriptor the reactor watches became readable.
+struct fd_ready {
+  int fd = -1;
+  bool readable = true;
+  bool writable = false;  // only when write interest was armed
+};
+
+// A client port is up (or down): where the firewall sends that client's packets.
+struct client_port_up {
+  proto::ipv4_address client;
+  caf::actor port;
+};
+struct client_port_down {
+  proto::ipv4_address client;
+};
+
+// The uplink port to use (an invalid handle: none, the uplink is down).
+struct uplink_port {
+  caf::actor port;
+};
+
+// New rules for a client (an immutable snapshot).
+struct client_rules {
+  proto::ipv4_address client;
+  rules::ruleset_ptr rules;
+};
+
+// The clients this firewall serves, running or not (/connected-ips).
+struct connected_ips {
+  std::vector<proto::ipv4_address> ips;
+};
+
+}  // namespace aw::actors
+
+CAF_BEGIN_TYPE_ID_BLOCK(actorwall, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::client_packets))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::uplink_packets))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::transmit_packets))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::credit))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::fd_ready))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::client_port_up))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::client_port_down))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::uplink_port))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::client_rules))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::connected_ips))
+  CAF_ADD_ATOM(actorwall, aw::actors, tick_atom, "tick")
+  CAF_ADD_ATOM(actorwall, aw::actors, stats_atom, "stats")
+  CAF_ADD_ATOM(actorwall, aw::actors, restart_atom, "restart")
+  CAF_ADD_ATOM(actorwall, aw::actors, reload_atom, "reload")
+  CAF_ADD_ATOM(actorwall, aw::actors, firewall_handle_atom, "fwhandle")
+CAF_END_TYPE_ID_BLOCK(actorwall)
+
+// Packets hold refcounted buffers: these messages never leave the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::client_packets)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::uplink_packets)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::transmit_packets)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::credit)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::fd_ready)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::client_port_up)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::client_port_down)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::uplink_port)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::client_rules)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::connected_ips)

@@ -1,0 +1,211 @@
+// actors/port_actor.cpp — ingress drain with credit, ARP, Ethernet strip/add, egress.
+#include "actors/port_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "firewall/arp_responder.hpp"
+#include "protocol/arp.hpp"
+#include "protocol/framing.hpp"
+
+namespace aw::actors {
+namespace {
+
+struct port_counters {
+  std::uint64_t rx_frames = 0, rx_malformed = 0, rx_other_ethertype = 0, rx_paused = 0;
+  std::uint64_t tx_frames = 0, tx_dropped = 0, tx_no_gateway_mac = 0;
+  std::uint64_t arp_replied = 0, arp_ignored = 0;
+};
+
+struct port_state {
+  port_config config;
+  std::shared_ptr<frame_device> device;  // owned by this actor alone once it runs
+  reactor* io = nullptr;
+  caf::actor firewall;
+  proto::buffer_pool pool;
+  std::uint32_t credits = 0;
+  bool paused = false;  // out of credit: the fd is not re-armed
+  std::optional<proto::mac_address> gateway_mac;
+  port_counters stats;
+  std::vector<proto::packet> frames;  // scratch
+  std::vector<proto::packet> replies;  // ARP answers, scratch
+
+  static inline const char* name = "port";
+};
+
+using port_actor_t = caf::stateful_actor<port_state>;
+
+void send_frames(port_state& st, const std::vector<proto::packet>& frames) {
+  if (frames.empty()) return;
+  std::size_t sent = st.device->send(frames);
+  st.stats.tx_frames += sent;
+  st.stats.tx_dropped += frames.size() - sent;
+}
+
+proto::packet arp_request_for_gateway(port_state& st) {
+  std::vector<std::uint8_t> f(proto::ethernet_view::header_len + proto::arp_view::length);
+  proto::ethernet_repr{proto::mac_address::broadcast(), st.config.own_mac, proto::ethertype::arp, std::nullopt}.emit(f);
+  proto::arp_repr{proto::arp_operation::request, st.config.own_mac, st.config.own_ip, proto::mac_address{},
+                  st.config.gateway_ip}
+      .emit(proto::mutable_bytes{f}.subspan(proto::ethernet_view::header_len));
+  auto p = proto::make_packet(st.pool, f);
+  return p ? *p : proto::packet{};
+}
+
+// The uplink answers ARP for its own address and learns the gateway's MAC.
+void uplink_arp(port_state& st, const proto::packet& frame, proto::bytes arp_bytes) {
+  auto arp = proto::arp_view::make(arp_bytes);
+  if (!arp) return void(++st.stats.rx_malformed);
+  auto r = proto::arp_repr::parse(*arp);
+  if (r.sender_ip == st.config.gateway_ip && !r.sender_mac.is_multicast()) st.gateway_mac = r.sender_mac;
+  if (r.operation == proto::arp_operation::request && r.target_ip == st.config.own_ip && !r.is_gratuitous()) {
+    std::vector<std::uint8_t> f(proto::ethernet_view::header_len + proto::arp_view::length);
+    proto::ethernet_repr{r.sender_mac, st.config.own_mac, proto::ethertype::arp, std::nullopt}.emit(f);
+    proto::arp_repr{proto::arp_operation::reply, st.config.own_mac, st.config.own_ip, r.sender_mac, r.sender_ip}.emit(
+        proto::mutable_bytes{f}.subspan(proto::ethernet_view::header_len));
+    if (auto p = proto::make_packet(st.pool, f)) {
+      st.replies.push_back(std::move(*p));
+      ++st.stats.arp_replied;
+    }
+    return;
+  }
+  (void)frame;
+  ++st.stats.arp_ignored;
+}
+
+void drain(port_actor_t* self) {
+  auto& st = self->state;
+  if (st.credits == 0) {
+    // Frames stay in the device, which drops what overflows: back-pressure
+    // ends at the ring or socket, counted there.
+    if (!st.paused) ++st.stats.rx_paused;
+    st.paused = true;
+    return;
+  }
+  st.frames.clear();
+  st.replies.clear();
+  st.device->receive(st.frames, max_batch, st.pool);
+  std::vector<proto::packet> ips;
+  ips.reserve(st.frames.size());
+  for (const auto& frame : st.frames) {
+    ++st.stats.rx_frames;
+    auto u = proto::strip_ethernet(frame);
+    if (!u) {
+      ++st.stats.rx_malformed;
+      continue;
+    }
+    switch (u->link.type) {
+      case proto::ethertype::arp:
+        if (st.config.role == port_role::client) {
+          auto a = firewall::answer_arp(frame.head(), {st.config.client_ip, st.config.client_mac, st.config.own_mac},
+                                        st.pool);
+          if (a.reply) {
+            st.replies.push_back(std::move(*a.reply));
+            ++st.stats.arp_replied;
+          } else {
+            ++st.stats.arp_ignored;
+          }
+        } else {
+          uplink_arp(st, frame, u->payload.head());
+        }
+        break;
+      case proto::ethertype::ipv4:
+      case proto::ethertype::ipv6: {
+        if (st.config.role == port_role::uplink && !st.gateway_mac) st.gateway_mac = u->link.src;  // fallback
+        auto meta = u->payload.meta();
+        meta.interface = st.config.interface;
+        ips.push_back(u->payload.with_meta(meta));
+        break;
+      }
+      default: ++st.stats.rx_other_ethertype;
+    }
+  }
+  send_frames(st, st.replies);
+  if (!ips.empty()) {
+    if (st.config.role == port_role::client)
+      self->send(st.firewall, client_packets{st.config.client_ip, std::move(ips)});
+    else
+      self->send(st.firewall, uplink_packets{std::move(ips)});
+    --st.credits;
+  }
+  st.io->rearm(st.device->fd());
+}
+
+caf::behavior port_actor(port_actor_t* self, port_config config, std::shared_ptr<frame_device> device_holder,
+                         reactor* io, caf::actor firewall) {
+  auto& st = self->state;
+  st.config = std::move(config);
+  st.device = std::move(device_holder);
+  st.io = io;
+  st.firewall = std::move(firewall);
+  st.credits = st.config.max_batches_in_flight;
+  st.gateway_mac = st.config.gateway_mac;
+  const int fd = st.device->fd();
+  self->attach_functor([io, fd] { io->forget(fd); });
+  if (!io->watch(fd, caf::actor_cast<caf::actor>(self))) self->quit(caf::sec::runtime_error);
+  if (st.config.role == port_role::uplink && !st.gateway_mac) self->send(self, tick_atom_v);
+  return {
+      [=](fd_ready) { drain(self); },
+      [=](credit c) {
+        self->state.credits += c.batches;
+        if (self->state.paused) {
+          self->state.paused = false;
+          drain(self);
+        }
+      },
+      [=](const transmit_packets& t) {
+        auto& s = self->state;
+        proto::ethernet_repr link{s.config.client_mac, s.config.own_mac, proto::ethertype::ipv4, std::nullopt};
+        if (s.config.role == port_role::uplink) {
+          if (!s.gateway_mac) {
+            s.stats.tx_no_gateway_mac += t.packets.size();
+            return;
+          }
+          link.dst = *s.gateway_mac;
+        }
+        std::vector<proto::packet> frames;
+        frames.reserve(t.packets.size());
+        for (const auto& p : t.packets) {
+          auto f = proto::add_ethernet(p, link, s.pool);
+          if (f) frames.push_back(std::move(*f));
+          else ++s.stats.tx_dropped;
+        }
+        send_frames(s, frames);
+      },
+      [=](tick_atom) {
+        // The uplink asks for the gateway's MAC until it knows it.
+        auto& s = self->state;
+        if (s.gateway_mac) return;
+        std::vector<proto::packet> req{arp_request_for_gateway(s)};
+        send_frames(s, req);
+        self->delayed_send(self, s.config.arp_retry, tick_atom_v);
+      },
+      [=](stats_atom) -> std::string {
+        const auto& s = self->state.stats;
+        std::string p = "port." + self->state.config.name + ".";
+        std::string out;
+        auto line = [&](const char* n, std::uint64_t v) { out += p + n + " " + std::to_string(v) + "\n"; };
+        line("rx_frames", s.rx_frames);
+        line("rx_malformed", s.rx_malformed);
+        line("rx_other_ethertype", s.rx_other_ethertype);
+        line("rx_paused", s.rx_paused);
+        line("tx_frames", s.tx_frames);
+        line("tx_dropped", s.tx_dropped);
+        line("tx_no_gateway_mac", s.tx_no_gateway_mac);
+        line("arp_replied", s.arp_replied);
+        line("arp_ignored", s.arp_ignored);
+        return out + self->state.device->counters(p + "link.");
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_port_actor(caf::actor_system& sys, port_config config, std::unique_ptr<frame_device> device,
+                            reactor& io, caf::actor firewall) {
+  // CAF copies spawn arguments: the device travels in a shared_ptr.
+  std::shared_ptr<frame_device> holder{std::move(device)};
+  return sys.spawn(port_actor, std::move(config), std::move(holder), &io, std::move(firewall));
+}
+
+}  // namespace aw::actors

@@ -1,0 +1,177 @@
+// app/main.cpp — the actorwall executable: options, start-up configuration, links, the
+// actor system under its supervisor, signals (SIGTERM/SIGINT stop, SIGHUP reloads the
+// rules, SIGUSR1 dumps the counters) and the status socket.
+#include <caf/all.hpp>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "actors/config_actor.hpp"
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "actors/reactor.hpp"
+#include "app/link_device.hpp"
+#include "app/options.hpp"
+#include "app/startup_config.hpp"
+#include "app/status_server.hpp"
+#include "link/netns.hpp"
+#include "link/packet_link.hpp"
+#include "link/tap_link.hpp"
+#include "supervisor/supervisor.hpp"
+
+using namespace aw;
+
+namespace {
+
+const proto::mac_address default_uplink_mac{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x01}};
+const proto::mac_address backend_mac{{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff}};  // the vif side, as Qubes
+const proto::mac_address qubes_client_mac{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x00}};
+
+// A TAP device, moved into its namespace when one is named.
+std::shared_ptr<link::link> open_tap(const app::tap_port& t) {
+  auto tap = link::tap_link::open({.name = t.name});
+  if (!tap) {
+    actors::log_error("cannot create TAP " + t.name + ": " + tap.error().what);
+    return nullptr;
+  }
+  if (t.netns) {
+    auto ns = link::netns::open(*t.netns);
+    if (!ns) {
+      actors::log_error("network namespace " + *t.netns + ": " + ns.error().what);
+      return nullptr;
+    }
+    if (auto e = link::move_link_to_netns((*tap)->ifindex(), ns->fd())) {
+      actors::log_error("moving " + t.name + " into " + *t.netns + ": " + e->what);
+      return nullptr;
+    }
+  }
+  return std::shared_ptr<link::link>{std::move(*tap)};
+}
+
+std::function<std::unique_ptr<actors::frame_device>()> device_of(std::shared_ptr<link::link> l) {
+  return [l] { return std::unique_ptr<actors::frame_device>{std::make_unique<app::link_device>(l)}; };
+}
+
+int signal_fd() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set, s);
+  // Blocked before any thread starts, so every thread inherits the mask and
+  // the signals arrive only through the signalfd.
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  return ::signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = app::parse_options(argc, argv);
+  if (!parsed.opts) return parsed.exit_code;
+  const app::options& o = *parsed.opts;
+  auto& log = actors::logger::instance();
+  log.set_level(o.log_level);
+  log.set_journal_prefix(std::getenv("JOURNAL_STREAM") != nullptr);
+
+  const int sig_fd = signal_fd();
+  auto net = app::read_startup_config(o.qubesdb_socket, std::chrono::seconds{o.startup_timeout_s});
+  if (!net) {
+    actors::log_error(net.error());
+    return 1;
+  }
+
+  // The links, before the actors that drive them.
+  std::shared_ptr<link::link> uplink;
+  if (o.uplink_tap) uplink = open_tap(*o.uplink_tap);
+  else if (o.uplink_interface) {
+    auto p = link::packet_link::open({.interface = *o.uplink_interface});
+    if (p) uplink = std::shared_ptr<link::link>{std::move(*p)};
+    else actors::log_error("uplink " + *o.uplink_interface + ": " + p.error().what);
+  }
+  if (!uplink) return 1;
+
+  supervisor::supervisor_config sc;
+  auto& fc = sc.firewall.firewall;
+  fc.gateway = net->netvm_gateway;
+  fc.uplink_address = net->ip;
+  for (auto dns : {net->netvm_primary_dns, net->netvm_secondary_dns})
+    if (dns) fc.dns_servers.push_back(*dns);
+  if (fc.dns_servers.empty())
+    fc.dns_servers = {proto::ipv4_address::from_octets(10, 139, 1, 1), proto::ipv4_address::from_octets(10, 139, 1, 2)};
+  fc.reject_with_icmp = !o.silent_drop;
+  sc.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .interface = 0,
+                .own_mac = net->mac.value_or(default_uplink_mac), .own_ip = net->ip, .gateway_ip = net->gateway},
+               device_of(uplink)};
+  std::uint32_t next_interface = 1;
+  for (const auto& c : o.client_taps) {
+    auto l = open_tap(c);
+    if (!l) return 1;
+    sc.clients.push_back({{.role = actors::port_role::client, .name = c.name, .interface = next_interface++,
+                           .own_mac = backend_mac, .client_ip = c.client_ip, .client_mac = qubes_client_mac},
+                          device_of(l)});
+  }
+
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::actorwall>();
+  caf::actor_system sys{cfg};
+  actors::reactor io;
+  auto sup = supervisor::spawn_supervisor(sys, std::move(sc), io);
+  caf::actor firewall;
+  caf::actor config;
+  {
+    caf::scoped_actor self{sys};
+    self->request(sup, std::chrono::seconds{5}, actors::firewall_handle_atom_v)
+        .receive([&](caf::actor fw) { firewall = fw; }, [&](const caf::error&) {});
+  }
+  if (!firewall) {
+    actors::log_error("the supervisor did not start");
+    return 1;
+  }
+  config = actors::spawn_config_actor(sys, {o.qubesdb_socket}, io, firewall);
+  actors::log_info("running: uplink " + net->ip.to_string() + " via " + net->gateway.to_string() + ", gateway " +
+                   net->netvm_gateway.to_string() + " for " + std::to_string(o.client_taps.size()) + " clients");
+
+  auto dump = [&]() {
+    caf::scoped_actor self{sys};
+    std::string text;
+    for (const auto& target : {sup, config}) {
+      self->request(target, std::chrono::seconds{3}, actors::stats_atom_v)
+          .receive([&](const std::string& s) { text += s; }, [&](const caf::error&) {});
+    }
+    return text;
+  };
+  std::optional<app::status_server> status;
+  if (o.status_socket) status.emplace(*o.status_socket);
+
+  for (bool running = true; running;) {
+    pollfd fds[2] = {{sig_fd, POLLIN, 0}, {status ? status->fd() : -1, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) continue;
+    if (fds[1].revents & POLLIN) status->serve_one(dump);
+    if (!(fds[0].revents & POLLIN)) continue;
+    signalfd_siginfo si{};
+    if (::read(sig_fd, &si, sizeof si) != sizeof si) continue;
+    switch (si.ssi_signo) {
+      case SIGHUP:
+        actors::log_info("SIGHUP: reloading the rules from QubesDB");
+        caf::anon_send(config, actors::reload_atom_v);
+        break;
+      case SIGUSR1: {
+        auto text = dump();
+        std::fwrite(text.data(), 1, text.size(), stderr);
+        break;
+      }
+      default:
+        actors::log_info("stopping: tearing every port down");
+        running = false;
+    }
+  }
+  caf::anon_send_exit(config, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  actors::log_info("stopped");
+  return 0;
+}

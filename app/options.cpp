@@ -1,0 +1,72 @@
+// app/options.cpp — CLI11 definitions and value checks.
+#include "app/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+namespace aw::app {
+namespace {
+
+// NAME[@NETNS]
+tap_port parse_tap(const std::string& text) {
+  tap_port t;
+  auto at = text.find('@');
+  t.name = text.substr(0, at);
+  if (at != std::string::npos) t.netns = text.substr(at + 1);
+  if (t.name.empty() || t.name.size() > 15) throw CLI::ValidationError("TAP name '" + t.name + "' must be 1-15 characters");
+  if (t.netns && t.netns->empty()) throw CLI::ValidationError("empty network namespace after '@'");
+  return t;
+}
+
+}  // namespace
+
+parse_outcome parse_options(int argc, char** argv) {
+  options o;
+  CLI::App cli{"actorwall: a firewall and NAT service for QubesOS (replaces sys-firewall)"};
+  cli.set_version_flag("--version", std::string{"actorwall " AW_VERSION});
+  cli.add_option("--qubesdb", o.qubesdb_socket, "QubesDB socket (network config and firewall rules)")
+      ->capture_default_str();
+  std::string uplink_tap;
+  cli.add_option("--uplink-tap", uplink_tap, "uplink on a TAP device actorwall creates: NAME[@NETNS]");
+  std::string uplink_if;
+  cli.add_option("--uplink-interface", uplink_if, "uplink by AF_PACKET on an existing interface (see docs/link.md)");
+  std::vector<std::string> clients;
+  cli.add_option("--client-tap", clients, "a client on a TAP device actorwall creates: NAME=IP[@NETNS] (repeatable)");
+  std::string status;
+  cli.add_option("--status-socket", status, "serve the counters on this unix socket (one dump per connection)");
+  std::string level = "info";
+  cli.add_option("--log-level", level, "error, warning, info or debug")
+      ->check(CLI::IsMember({"error", "warning", "info", "debug"}))
+      ->capture_default_str();
+  cli.add_flag("--silent-drop", o.silent_drop, "drop refused packets silently (default: ICMP admin-prohibited, as Linux)");
+  cli.add_option("--startup-timeout", o.startup_timeout_s, "seconds to wait for QubesDB at start")->capture_default_str();
+  try {
+    cli.parse(argc, argv);
+    if (!uplink_tap.empty()) o.uplink_tap = parse_tap(uplink_tap);
+    if (!uplink_if.empty()) o.uplink_interface = uplink_if;
+    if (o.uplink_tap && o.uplink_interface) throw CLI::ValidationError("choose one uplink: --uplink-tap or --uplink-interface");
+    if (!o.uplink_tap && !o.uplink_interface) throw CLI::ValidationError("an uplink is needed: --uplink-tap or --uplink-interface");
+    for (const auto& c : clients) {
+      auto eq = c.find('=');
+      if (eq == std::string::npos) throw CLI::ValidationError("--client-tap wants NAME=IP[@NETNS], got '" + c + "'");
+      auto rest = c.substr(eq + 1);
+      auto at = rest.find('@');
+      auto ip = proto::ipv4_address::parse(rest.substr(0, at));
+      if (!ip) throw CLI::ValidationError("bad client address in '" + c + "'");
+      tap_port t = parse_tap(c.substr(0, eq) + (at == std::string::npos ? "" : rest.substr(at)));
+      t.client_ip = *ip;
+      o.client_taps.push_back(std::move(t));
+    }
+    if (!status.empty()) o.status_socket = status;
+    o.log_level = level == "error" ? actors::log_level::error
+                  : level == "warning" ? actors::log_level::warning
+                  : level == "debug" ? actors::log_level::debug
+                                     : actors::log_level::info;
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, cli.exit(e)};
+  }
+  return {std::move(o), 0};
+}
+
+}  // namespace aw::app

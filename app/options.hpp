@@ -1,0 +1,37 @@
+// app/options.hpp — the actorwall command line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/log.hpp"
+#include "protocol/address.hpp"
+
+namespace aw::app {
+
+struct tap_port {
+  std::string name;                    // TAP device actorwall creates
+  std::optional<std::string> netns;    // moved into this namespace once created
+  proto::ipv4_address client_ip;       // clients only
+};
+
+struct options {
+  std::string qubesdb_socket = "/var/run/qubes/qubesdb.sock";
+  std::optional<tap_port> uplink_tap;
+  std::optional<std::string> uplink_interface;  // AF_PACKET on an existing interface
+  std::vector<tap_port> client_taps;
+  std::optional<std::string> status_socket;
+  actors::log_level log_level = actors::log_level::info;
+  bool silent_drop = false;
+  int startup_timeout_s = 30;  // for QubesDB to answer at start
+};
+
+// Parses argv; on --help/--version or an error, prints and returns the exit code.
+struct parse_outcome {
+  std::optional<options> opts;
+  int exit_code = 0;
+};
+parse_outcome parse_options(int argc, char** argv);
+
+}  // namespace aw::app

@@ -1,0 +1,106 @@
+// The QubesDB actor against the fake daemon: initial load, live reload on the commit
+// signal, /connected-ips, and reconnection after a daemon restart.
+#include <doctest/doctest.h>
+
+#include <caf/all.hpp>
+
+#include <thread>
+#include <unistd.h>
+
+#include "actors/config_actor.hpp"
+#include "actors/messages.hpp"
+#include "qubes/fake_qubesdb.hpp"
+
+using namespace aw;
+using namespace std::chrono_literals;
+
+namespace {
+const qubes::qdb_map initial_keys = {
+    {"/qubes-firewall/10.137.0.10", ""},
+    {"/qubes-firewall/10.137.0.10/policy", "drop"},
+    {"/qubes-firewall/10.137.0.10/0000", "action=accept specialtarget=dns"},
+    {"/qubes-firewall/10.137.0.10/0003", "action=accept proto=tcp dstports=443-443"},
+    {"/qubes-firewall/10.137.0.11", ""},
+    {"/qubes-firewall/10.137.0.11/policy", "drop"},
+    {"/qubes-firewall/10.137.0.11/0000", "action=accept proto=gre"},
+    {"/connected-ips", "10.137.0.10 10.137.0.11 10.137.0.12"},
+};
+
+struct daemon_thread {
+  std::unique_ptr<qubes::fake_qubesdb> db;
+  std::thread loop;
+  daemon_thread(const std::string& path, qubes::qdb_map keys) {
+    auto started = qubes::fake_qubesdb::start(path, std::move(keys));
+    REQUIRE(started);
+    db = std::move(*started);
+    loop = std::thread{[this] { db->run(); }};
+  }
+  ~daemon_thread() {
+    db->stop();
+    loop.join();
+  }
+};
+
+// Receives what the config actor sends to "the firewall".
+struct recorder {
+  caf::scoped_actor& self;
+  std::map<std::string, rules::ruleset_ptr> rules;
+  std::vector<proto::ipv4_address> connected;
+  void drain(std::chrono::milliseconds wait) {
+    bool more = true;
+    while (more) {
+      self->receive([&](const actors::client_rules& r) { rules[r.client.to_string()] = r.rules; },
+                    [&](const actors::connected_ips& c) { connected = c.ips; },
+                    caf::after(wait) >> [&] { more = false; });
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("config actor: loads every client's rules and /connected-ips, then follows reloads and restarts") {
+  const std::string path = "/tmp/aw-config-test-" + std::to_string(::getpid()) + ".sock";
+  auto db = std::make_unique<daemon_thread>(path, initial_keys);
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::actorwall>();
+  caf::actor_system sys{cfg};
+  actors::reactor io;
+  caf::scoped_actor self{sys};
+  auto cfg_actor = actors::spawn_config_actor(sys, {path}, io, caf::actor_cast<caf::actor>(self));
+  recorder rec{self, {}, {}};
+  rec.drain(500ms);
+
+  REQUIRE(rec.rules.count("10.137.0.10") == 1);
+  const auto& a = *rec.rules["10.137.0.10"];
+  CHECK_FALSE(a.failed_closed());
+  CHECK(a.rules.size() == 2);
+  // A bad rule blocks the whole client.
+  REQUIRE(rec.rules.count("10.137.0.11") == 1);
+  CHECK(rec.rules["10.137.0.11"]->failed_closed());
+  CHECK(rec.connected.size() == 3);
+
+  SUBCASE("a reload is applied on the commit write, not before") {
+    db->db->post([](qubes::fake_qubesdb& d) {
+      d.remove("/qubes-firewall/10.137.0.10/");
+      d.set("/qubes-firewall/10.137.0.10/policy", "accept");
+    });
+    rec.rules.clear();
+    rec.drain(300ms);
+    CHECK(rec.rules.empty());
+    db->db->post([](qubes::fake_qubesdb& d) { d.set("/qubes-firewall/10.137.0.10", ""); });
+    rec.drain(300ms);
+    REQUIRE(rec.rules.count("10.137.0.10") == 1);
+    CHECK(rec.rules["10.137.0.10"]->policy == rules::action::accept);
+    CHECK(rec.rules["10.137.0.10"]->rules.empty());
+  }
+  SUBCASE("after a daemon restart the actor reconnects and reads everything again") {
+    db.reset();
+    auto keys = initial_keys;
+    keys["/qubes-firewall/10.137.0.10/policy"] = "accept";
+    db = std::make_unique<daemon_thread>(path, keys);
+    rec.rules.clear();
+    for (int i = 0; i < 30 && rec.rules.count("10.137.0.10") == 0; ++i) rec.drain(200ms);
+    REQUIRE(rec.rules.count("10.137.0.10") == 1);
+    CHECK(rec.rules["10.137.0.10"]->policy == rules::action::accept);
+  }
+  caf::anon_send_exit(cfg_actor, caf::exit_reason::user_shutdown);
+}

@@ -1,0 +1,171 @@
+// The actor pipeline on the real scheduler: client port -> firewall actor -> uplink port
+// and back, ARP on both sides, credit-bounded ingress.
+#include <doctest/doctest.h>
+
+#include <caf/all.hpp>
+
+#include "actors/firewall_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/port_actor.hpp"
+#include "support/fake_device.hpp"
+#include "protocol/dissect.hpp"
+#include "protocol/ethernet.hpp"
+#include "support/packets.hpp"
+
+using namespace aw;
+using namespace aw::actors;
+using proto::ipv4_address;
+using proto::mac_address;
+
+namespace {
+const ipv4_address fw_ip = ipv4_address::from_octets(10, 137, 0, 6);
+const ipv4_address netvm_ip = ipv4_address::from_octets(10, 137, 0, 5);
+const ipv4_address client_ip = ipv4_address::from_octets(10, 137, 0, 10);
+const ipv4_address remote = ipv4_address::from_octets(192, 0, 2, 80);
+const mac_address fw_mac{{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff}};
+const mac_address client_mac{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x00}};
+const mac_address uplink_mac{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x06}};
+const mac_address netvm_mac{{0xfe, 0xff, 0xff, 0xff, 0xff, 0x05}};
+
+std::vector<std::uint8_t> frame(mac_address dst, mac_address src, proto::ethertype t, const std::vector<std::uint8_t>& payload) {
+  std::vector<std::uint8_t> f(14 + payload.size());
+  proto::ethernet_repr{dst, src, t, std::nullopt}.emit(f);
+  std::copy(payload.begin(), payload.end(), f.begin() + 14);
+  return f;
+}
+
+struct pipeline {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<reactor> io;
+  caf::actor fw;
+  caf::actor client_port, uplink_port_actor;
+  test::fake_device* client_dev = nullptr;
+  test::fake_device* uplink_dev = nullptr;
+
+  pipeline() {
+    cfg.add_message_types<caf::id_block::actorwall>();
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    io = std::make_unique<reactor>();
+    firewall_actor_config fc;
+    fc.firewall.gateway = fw_ip;
+    fc.firewall.uplink_address = fw_ip;
+    fw = spawn_firewall_actor(*sys, fc);
+    auto cd = std::make_unique<test::fake_device>();
+    auto ud = std::make_unique<test::fake_device>();
+    client_dev = cd.get();
+    uplink_dev = ud.get();
+    port_config cc{.role = port_role::client, .name = "vif1.0", .interface = 1, .own_mac = fw_mac,
+                   .client_ip = client_ip, .client_mac = client_mac};
+    port_config uc{.role = port_role::uplink, .name = "uplink", .interface = 0, .own_mac = uplink_mac,
+                   .own_ip = fw_ip, .gateway_ip = netvm_ip};
+    client_port = spawn_port_actor(*sys, cc, std::move(cd), *io, fw);
+    uplink_port_actor = spawn_port_actor(*sys, uc, std::move(ud), *io, fw);
+    caf::anon_send(fw, client_port_up{client_ip, client_port});
+    caf::anon_send(fw, uplink_port{uplink_port_actor});
+    caf::anon_send(fw, client_rules{client_ip, std::make_shared<const rules::ruleset>(rules::compile_ruleset(
+                                                   "drop", {{"0000", "action=accept proto=udp dstports=53-53"}}))});
+  }
+  ~pipeline() {
+    for (auto& a : {client_port, uplink_port_actor, fw}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sys->await_all_actors_done();
+    io.reset();
+  }
+};
+}  // namespace
+
+TEST_CASE("pipeline: the uplink learns the gateway MAC by ARP and answers ARP for its own address") {
+  pipeline p;
+  REQUIRE(p.uplink_dev->wait_sent(0));
+  auto req = proto::dissect_frame(p.uplink_dev->sent(0));
+  REQUIRE(req.arp);
+  CHECK(req.arp->target_ip == netvm_ip);
+  // The netvm answers, then asks for us.
+  std::vector<std::uint8_t> arp(28);
+  proto::arp_repr{proto::arp_operation::reply, netvm_mac, netvm_ip, uplink_mac, fw_ip}.emit(arp);
+  p.uplink_dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::arp, arp));
+  proto::arp_repr{proto::arp_operation::request, netvm_mac, netvm_ip, mac_address{}, fw_ip}.emit(arp);
+  p.uplink_dev->inject(frame(mac_address::broadcast(), netvm_mac, proto::ethertype::arp, arp));
+  // The first reply may take an extra retry round.
+  bool replied = false;
+  for (std::size_t i = 1; i < 4 && p.uplink_dev->wait_sent(i); ++i) {
+    auto d = proto::dissect_frame(p.uplink_dev->sent(i));
+    if (d.arp && d.arp->operation == proto::arp_operation::reply) {
+      CHECK(d.arp->sender_mac == uplink_mac);
+      CHECK(d.arp->target_mac == netvm_mac);
+      replied = true;
+      break;
+    }
+  }
+  CHECK(replied);
+}
+
+TEST_CASE("pipeline: a client's DNS query leaves NATed on the uplink and the answer comes back") {
+  pipeline p;
+  // Teach the uplink the gateway MAC first.
+  std::vector<std::uint8_t> arp(28);
+  proto::arp_repr{proto::arp_operation::reply, netvm_mac, netvm_ip, uplink_mac, fw_ip}.emit(arp);
+  p.uplink_dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::arp, arp));
+
+  auto query = test::udp_packet({.src = client_ip, .dst = remote}, 5353, 53, test::payload_of(30));
+  p.client_dev->inject(frame(fw_mac, client_mac, proto::ethertype::ipv4, query));
+  // Skip the uplink's ARP requests.
+  std::optional<proto::dissection> out;
+  for (std::size_t i = 0; i < 10 && p.uplink_dev->wait_sent(i); ++i) {
+    auto d = proto::dissect_frame(p.uplink_dev->sent(i));
+    if (d.udp) {
+      out = d;
+      break;
+    }
+  }
+  REQUIRE(out);
+  CHECK(out->ethernet->dst == netvm_mac);
+  CHECK(out->ethernet->src == uplink_mac);
+  CHECK(out->ipv4->src == fw_ip);
+  CHECK(out->ipv4->ttl == 63);
+  auto answer = test::udp_packet({.src = remote, .dst = fw_ip}, 53, out->udp->src_port, test::payload_of(60));
+  p.uplink_dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::ipv4, answer));
+  REQUIRE(p.client_dev->wait_sent(0));
+  auto back = proto::dissect_frame(p.client_dev->sent(0));
+  REQUIRE(back.udp);
+  CHECK(back.ethernet->dst == client_mac);
+  CHECK(back.ethernet->src == fw_mac);
+  CHECK(back.ipv4->dst == client_ip);
+  CHECK(back.udp->dst_port == 5353);
+}
+
+TEST_CASE("pipeline: the client port answers the client's ARP with the firewall's MAC") {
+  pipeline p;
+  std::vector<std::uint8_t> arp(28);
+  proto::arp_repr{proto::arp_operation::request, client_mac, client_ip, mac_address{}, fw_ip}.emit(arp);
+  p.client_dev->inject(frame(mac_address::broadcast(), client_mac, proto::ethertype::arp, arp));
+  REQUIRE(p.client_dev->wait_sent(0));
+  auto d = proto::dissect_frame(p.client_dev->sent(0));
+  REQUIRE(d.arp);
+  CHECK(d.arp->sender_mac == fw_mac);
+  CHECK(d.arp->sender_ip == fw_ip);
+}
+
+TEST_CASE("pipeline: a refused packet is answered with ICMP admin-prohibited through the actors") {
+  pipeline p;
+  auto refused = test::tcp_packet({.src = client_ip, .dst = remote}, 40000, 25, proto::tcp_flag::syn, {});
+  p.client_dev->inject(frame(fw_mac, client_mac, proto::ethertype::ipv4, refused));
+  REQUIRE(p.client_dev->wait_sent(0));
+  auto d = proto::dissect_frame(p.client_dev->sent(0));
+  REQUIRE(d.icmp);
+  CHECK(d.icmp->code == proto::icmp_unreach::admin_prohibited);
+}
+
+TEST_CASE("pipeline: the status of the firewall actor names its counters") {
+  pipeline p;
+  auto refused = test::tcp_packet({.src = client_ip, .dst = remote}, 40000, 25, proto::tcp_flag::syn, {});
+  p.client_dev->inject(frame(fw_mac, client_mac, proto::ethertype::ipv4, refused));
+  REQUIRE(p.client_dev->wait_sent(0));
+  caf::scoped_actor self{*p.sys};
+  std::string status;
+  self->request(p.fw, std::chrono::seconds{5}, stats_atom_v)
+      .receive([&](const std::string& s) { status = s; }, [&](const caf::error&) {});
+  CHECK(status.find("drop.rule_drop 1") != std::string::npos);
+  CHECK(status.find("client.10.137.0.10.icmp_sent 1") != std::string::npos);
+}

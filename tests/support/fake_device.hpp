@@ -1,0 +1,88 @@
+// tests/actors/fake_device.hpp — an in-memory frame device with a real eventfd, for actor tests.
+#pragma once
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "actors/frame_device.hpp"
+#include "protocol/packet.hpp"
+
+namespace aw::test {
+
+class fake_device final : public actors::frame_device {
+ public:
+  fake_device() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~fake_device() override { ::close(fd_); }
+
+  int fd() const override { return fd_; }
+
+  std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) override {
+    std::lock_guard<std::mutex> g{m_};
+    std::size_t n = 0;
+    while (!inbox_.empty() && n < max) {
+      auto p = proto::make_packet(pool, inbox_.front());
+      inbox_.pop_front();
+      if (p) out.push_back(std::move(*p)), ++n;
+    }
+    if (inbox_.empty()) {
+      std::uint64_t v;
+      [[maybe_unused]] auto r = ::read(fd_, &v, sizeof v);  // no longer readable
+    }
+    return n;
+  }
+
+  std::size_t send(std::span<const proto::packet> frames) override {
+    std::lock_guard<std::mutex> g{m_};
+    for (const auto& f : frames) {
+      std::vector<std::uint8_t> v(f.size());
+      f.copy_to(v);
+      outbox_.push_back(std::move(v));
+    }
+    cv_.notify_all();
+    return frames.size();
+  }
+
+  std::string counters(const std::string& prefix) const override {
+    return prefix + "fake 1\n";
+  }
+
+  // Test side: a frame arrives from the wire.
+  void inject(std::vector<std::uint8_t> frame) {
+    std::lock_guard<std::mutex> g{m_};
+    inbox_.push_back(std::move(frame));
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
+  }
+  // Test side: waits for the n-th transmitted frame (0-based).
+  bool wait_sent(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
+    std::unique_lock<std::mutex> g{m_};
+    return cv_.wait_for(g, timeout, [&] { return outbox_.size() > n; });
+  }
+  std::vector<std::uint8_t> sent(std::size_t i) {
+    std::lock_guard<std::mutex> g{m_};
+    return outbox_.at(i);
+  }
+  std::size_t sent_count() {
+    std::lock_guard<std::mutex> g{m_};
+    return outbox_.size();
+  }
+  std::size_t pending() {
+    std::lock_guard<std::mutex> g{m_};
+    return inbox_.size();
+  }
+
+ private:
+  int fd_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::vector<std::uint8_t>> inbox_;
+  std::deque<std::vector<std::uint8_t>> outbox_;
+};
+
+}  // namespace aw::test
