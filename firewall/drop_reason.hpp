@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/named_enum.hpp"
+
 namespace aw::firewall {
 
 #define AW_FIREWALL_DROPS(X)                                                          \
@@ -28,26 +30,6 @@ namespace aw::firewall {
   X(icmp_rate_limited, "icmp_rate_limited")         /* an ICMP answer was not sent */ \
   X(pool_exhausted, "buffer_pool_exhausted")
 
-enum class drop_reason : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_FIREWALL_DROPS(AW_X)
-#undef AW_X
-};
-
-inline constexpr std::size_t drop_reason_count = 0
-#define AW_X(name, str) +1
-    AW_FIREWALL_DROPS(AW_X)
-#undef AW_X
-    ;
-
-constexpr std::string_view to_string(drop_reason r) noexcept {
-  switch (r) {
-#define AW_X(name, str) \
-  case drop_reason::name: return str;
-    AW_FIREWALL_DROPS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
+AW_NAMED_ENUM(drop_reason, AW_FIREWALL_DROPS)
 
 }  // namespace aw::firewall

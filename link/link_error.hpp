@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/named_enum.hpp"
+
 namespace aw::link {
 
 // X(enumerator, counter name): the name is stable; counters and logs use it.
@@ -20,27 +22,7 @@ namespace aw::link {
   X(io_error, "io_error")                   /* any other errno from read/write */              \
   X(link_gone, "link_gone")                 /* the device was deleted (EBADFD/ENODEV/ENXIO) */
 
-enum class link_error : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_LINK_ERRORS(AW_X)
-#undef AW_X
-};
-
-inline constexpr std::size_t link_error_count = 0
-#define AW_X(name, str) +1
-    AW_LINK_ERRORS(AW_X)
-#undef AW_X
-    ;
-
-constexpr std::string_view to_string(link_error e) noexcept {
-  switch (e) {
-#define AW_X(name, str) \
-  case link_error::name: return str;
-    AW_LINK_ERRORS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
+AW_NAMED_ENUM(link_error, AW_LINK_ERRORS)
 
 // What a link did: frames and bytes each way, and one counter per error.
 struct link_counters {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/named_enum.hpp"
+
 namespace aw::nat {
 
 // X(enumerator, counter name): the names are stable; counters and logs use them.
@@ -30,27 +32,7 @@ namespace aw::nat {
   X(fragment_timeout, "fragment_timeout")                                 \
   X(pool_exhausted, "buffer_pool_exhausted")
 
-enum class nat_drop : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_NAT_DROPS(AW_X)
-#undef AW_X
-};
-
-inline constexpr std::size_t nat_drop_count = 0
-#define AW_X(name, str) +1
-    AW_NAT_DROPS(AW_X)
-#undef AW_X
-    ;
-
-constexpr std::string_view to_string(nat_drop d) noexcept {
-  switch (d) {
-#define AW_X(name, str) \
-  case nat_drop::name: return str;
-    AW_NAT_DROPS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
+AW_NAMED_ENUM(nat_drop, AW_NAT_DROPS)
 
 // Events that are not drops.
 #define AW_NAT_EVENTS(X)                          \
@@ -67,27 +49,7 @@ constexpr std::string_view to_string(nat_drop d) noexcept {
   X(fragments_translated, "fragments_translated") \
   X(fragments_released, "fragments_released")
 
-enum class nat_event : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_NAT_EVENTS(AW_X)
-#undef AW_X
-};
-
-inline constexpr std::size_t nat_event_count = 0
-#define AW_X(name, str) +1
-    AW_NAT_EVENTS(AW_X)
-#undef AW_X
-    ;
-
-constexpr std::string_view to_string(nat_event e) noexcept {
-  switch (e) {
-#define AW_X(name, str) \
-  case nat_event::name: return str;
-    AW_NAT_EVENTS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
+AW_NAMED_ENUM(nat_event, AW_NAT_EVENTS)
 
 struct nat_counters {
   std::array<std::uint64_t, nat_drop_count> drops{};

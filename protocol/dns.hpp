@@ -12,6 +12,8 @@
 #include "protocol/bytes.hpp"
 #include "protocol/result.hpp"
 
+#include "protocol/named_enum.hpp"
+
 namespace aw::proto::dns {
 
 // X(enumerator, counter name): the name is stable; counters and logs use it.
@@ -31,27 +33,7 @@ namespace aw::proto::dns {
   X(unsupported_type, "dns_unsupported_type")                     \
   X(trailing_data, "dns_trailing_data")
 
-enum class dns_error : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_DNS_ERRORS(AW_X)
-#undef AW_X
-};
-
-inline constexpr std::size_t dns_error_count = 0
-#define AW_X(name, str) +1
-    AW_DNS_ERRORS(AW_X)
-#undef AW_X
-    ;
-
-constexpr std::string_view to_string(dns_error e) noexcept {
-  switch (e) {
-#define AW_X(name, str) \
-  case dns_error::name: return str;
-    AW_DNS_ERRORS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
+AW_NAMED_ENUM(dns_error, AW_DNS_ERRORS)
 
 namespace field {
 constexpr std::size_t id = 0, flags = 2, qdcount = 4, ancount = 6, nscount = 8, arcount = 10;

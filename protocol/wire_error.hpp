@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/named_enum.hpp"
+
 namespace aw::proto {
 
 // X(enumerator, counter name): the name is stable; counters and logs use it.
@@ -21,26 +23,6 @@ namespace aw::proto {
   X(unsupported_protocol, "unsupported_protocol")                      \
   X(pool_exhausted, "buffer_pool_exhausted")
 
-enum class wire_error : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_WIRE_ERRORS(AW_X)
-#undef AW_X
-};
-
-inline constexpr std::size_t wire_error_count = 0
-#define AW_X(name, str) +1
-    AW_WIRE_ERRORS(AW_X)
-#undef AW_X
-    ;
-
-constexpr std::string_view to_string(wire_error e) noexcept {
-  switch (e) {
-#define AW_X(name, str) \
-  case wire_error::name: return str;
-    AW_WIRE_ERRORS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
+AW_NAMED_ENUM(wire_error, AW_WIRE_ERRORS)
 
 }  // namespace aw::proto

@@ -10,6 +10,8 @@
 #include "protocol/bytes.hpp"
 #include "protocol/result.hpp"
 
+#include "protocol/named_enum.hpp"
+
 namespace aw::qubes {
 
 using proto::bytes;
@@ -46,27 +48,7 @@ std::string_view to_string(qdb_type t) noexcept;
   X(connect_failed, "qdb_connect_failed")                         \
   X(too_many_requests, "qdb_too_many_requests")
 
-enum class qdb_error : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_QDB_ERRORS(AW_X)
-#undef AW_X
-};
-
-inline constexpr std::size_t qdb_error_count = 0
-#define AW_X(name, str) +1
-    AW_QDB_ERRORS(AW_X)
-#undef AW_X
-    ;
-
-constexpr std::string_view to_string(qdb_error e) noexcept {
-  switch (e) {
-#define AW_X(name, str) \
-  case qdb_error::name: return str;
-    AW_QDB_ERRORS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
+AW_NAMED_ENUM(qdb_error, AW_QDB_ERRORS)
 
 struct qdb_message {
   qdb_type type = qdb_type::read;

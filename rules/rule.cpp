@@ -64,16 +64,6 @@ std::string_view to_string(rule_protocol p) noexcept {
   return "unknown";
 }
 
-std::string_view to_string(rule_error_kind k) noexcept {
-  switch (k) {
-#define AW_X(name, str) \
-  case rule_error_kind::name: return str;
-    AW_RULE_ERRORS(AW_X)
-#undef AW_X
-  }
-  return "unknown";
-}
-
 std::string rule_error::to_string() const {
   std::string s{rules::to_string(kind)};
   if (!key.empty()) s += " '" + key + "'";

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "protocol/address.hpp"
+#include "protocol/named_enum.hpp"
 #include "protocol/result.hpp"
 
 namespace aw::rules {
@@ -53,12 +54,7 @@ struct rule {
   X(bad_policy, "bad_policy")                                   \
   X(bad_rule_number, "bad_rule_number")
 
-enum class rule_error_kind : std::uint8_t {
-#define AW_X(name, str) name,
-  AW_RULE_ERRORS(AW_X)
-#undef AW_X
-};
-std::string_view to_string(rule_error_kind k) noexcept;
+AW_NAMED_ENUM(rule_error_kind, AW_RULE_ERRORS)
 
 struct rule_error {
   rule_error_kind kind = rule_error_kind::bad_value;
