@@ -45,7 +45,7 @@ void load_client_rules(config_actor_t* self, const std::string& ip_text) {
     } else {
       auto lines = qubes::firewall_rules_for(qubes::to_map(std::move(*reply)), ip_text);
       if (!lines) set = rules::deny_all({rules::rule_error_kind::bad_rule_number, lines.error().key, lines.error().reason});
-      else set = rules::compile_ordered_ruleset(lines->policy, lines->lines);
+      else set = rules::compile_ordered_ruleset(lines->policy, lines->lines, lines->numbers);
     }
     ++st.stats.rule_loads;
     if (set.failed_closed()) {

@@ -115,7 +115,11 @@ result<client_rule_lines, config_error> firewall_rules_for(const qdb_map& keys, 
   if (!have_policy) return config_error{dir + "policy", "missing"};
   std::sort(numbered.begin(), numbered.end());
   out.lines.reserve(numbered.size());
-  for (const auto& [n, line] : numbered) out.lines.push_back(*line);
+  out.numbers.reserve(numbered.size());
+  for (const auto& [n, line] : numbered) {
+    out.lines.push_back(*line);
+    out.numbers.push_back(n);
+  }
   return out;
 }
 

@@ -55,6 +55,7 @@ inline constexpr std::string_view firewall_prefix = "/qubes-firewall/";
 struct client_rule_lines {
   std::string policy;               // /qubes-firewall/<ip>/policy, as written
   std::vector<std::string> lines;   // /qubes-firewall/<ip>/NNNN values, sorted by NNNN (gaps allowed)
+  std::vector<unsigned> numbers;    // the NNNN of each line, for error messages
   friend bool operator==(const client_rule_lines&, const client_rule_lines&) = default;
 };
 

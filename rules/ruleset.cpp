@@ -44,9 +44,11 @@ ruleset compile(const std::optional<std::string>& policy, std::size_t count, Num
 }
 }  // namespace
 
-ruleset compile_ordered_ruleset(const std::optional<std::string>& policy, const std::vector<std::string>& ordered_lines) {
+ruleset compile_ordered_ruleset(const std::optional<std::string>& policy, const std::vector<std::string>& ordered_lines,
+                                const std::vector<unsigned>& numbers) {
   return compile(
-      policy, ordered_lines.size(), [](std::size_t i) { return static_cast<unsigned>(i); },
+      policy, ordered_lines.size(),
+      [&](std::size_t i) { return i < numbers.size() ? numbers[i] : static_cast<unsigned>(i); },
       [&](std::size_t i) -> const std::string& { return ordered_lines[i]; });
 }
 

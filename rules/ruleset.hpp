@@ -33,8 +33,9 @@ ruleset compile_ruleset(const std::optional<std::string>& policy,
                         const std::vector<std::pair<std::string, std::string>>& numbered_lines);
 
 // The same from rule lines already in rule-number order (keys checked by the
-// QubesDB reader).
-ruleset compile_ordered_ruleset(const std::optional<std::string>& policy, const std::vector<std::string>& ordered_lines);
+// QubesDB reader); numbers[i], when given, is line i's rule number in errors.
+ruleset compile_ordered_ruleset(const std::optional<std::string>& policy, const std::vector<std::string>& ordered_lines,
+                                const std::vector<unsigned>& numbers = {});
 
 // The deny-all set, e.g. for a client whose rules have not been read yet.
 ruleset deny_all(rule_error why);

@@ -66,4 +66,6 @@ TEST_CASE("ruleset: lines already in rule order compile the same as numbered one
   auto bad = compile_ordered_ruleset("drop", std::vector<std::string>{"action=accept", "action=maybe"});
   CHECK(bad.failed_closed());
   CHECK(bad.error->detail == "rule 0001: expected accept or drop, got 'maybe'");
+  auto numbered = compile_ordered_ruleset("drop", std::vector<std::string>{"action=accept", "action=maybe"}, {3, 17});
+  CHECK(numbered.error->detail == "rule 0017: expected accept or drop, got 'maybe'");
 }
