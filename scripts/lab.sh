@@ -35,7 +35,9 @@ work=$(mktemp -d /tmp/awlab.XXXXXX)
 pids=()
 
 cleanup() {
-  trap - EXIT INT TERM
+  # A second Ctrl-C or TERM must not cut the teardown short.
+  trap '' INT TERM
+  trap - EXIT
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   for ns in $NS_C1 $NS_C2 $NS_NETVM; do
@@ -58,7 +60,7 @@ for ns in $NS_NETVM $NS_C1 $NS_C2; do
 done
 
 # --- QubesDB (the fake daemon serving the example file) and actorwall
-cp examples/qubesdb/lab.qubesdb "$work/qubesdb"
+cp examples/qubesdb/lab.qubesdb "$work/qubesdb.new" && mv "$work/qubesdb.new" "$work/qubesdb"  # atomic for the reload
 "$fake_qdb" "$work/qdb.sock" "$work/qubesdb" 2>"$work/qubesdb.log" &
 pids+=($!)
 for _ in $(seq 50); do [[ -S $work/qdb.sock ]] && break; sleep 0.1; done
@@ -153,6 +155,26 @@ in_ns $NS_C1 ping -c 2 -W 2 $FW >/dev/null; r=$?
 row "client 1 pings its gateway (the firewall)" "replies" "$([[ $r == 0 ]] && echo replies || echo none)" "$(ok_if $r)"
 in_ns $NS_C1 ping -c 2 -W 2 $WEB >/dev/null; r=$?
 row "client 1 pings a host beyond the netvm (NATed ICMP)" "replies" "$([[ $r == 0 ]] && echo replies || echo none)" "$(ok_if $r)"
+in_ns $NS_C1 ping -c 2 -W 2 -s 8000 $WEB >/dev/null; r=$?
+row "client 1 pings with 8000 bytes (IP fragments)" "replies" "$([[ $r == 0 ]] && echo replies || echo none)" "$(ok_if $r)"
+# RFC 4787 REQ-1: one internal endpoint keeps one external port towards two destinations.
+in_ns $NS_NETVM python3 - "$WEB" "$DNS_REAL" >"$work/ports" 2>/dev/null <<'PY' &
+import socket, sys
+socks = []
+for addr in sys.argv[1:]:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((addr, 9999)); s.settimeout(5); socks.append(s)
+print(" ".join(str(s.recvfrom(64)[1][1]) for s in socks))
+PY
+listener=$!
+sleep 0.5
+in_ns $NS_C1 python3 - "$C1" "$WEB" "$DNS_REAL" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 40404))
+for dst in sys.argv[2:]: s.sendto(b"mapping", (dst, 9999))
+PY
+wait "$listener"
+read -r p1 p2 < "$work/ports"
+row "one client port to two destinations: external port" "the same twice" "${p1:-none} ${p2:-none}" "$([[ -n $p1 && $p1 == "$p2" ]] && echo 1 || echo 0)"
 answer=$(in_ns $NS_C1 dig +short +time=2 +tries=1 @10.139.1.1 www.lab.example 2>/dev/null | head -1)
 row "client 1 resolves www.lab.example via 10.139.1.1" "$WEB" "${answer:-no answer}" "$([[ $answer == "$WEB" ]] && echo 1 || echo 0)"
 body=$(in_ns $NS_C1 curl -s -m 5 http://www.lab.example/ 2>/dev/null)
@@ -185,7 +207,7 @@ qdb_commit $C1
 sleep 0.5
 in_ns $NS_C1 curl -s -m 5 http://$WEB/ >/dev/null 2>&1; r=$?
 row "after a live rule change, client 1 to port 80" "refused" "curl exit $r" "$([[ $r == 7 ]] && echo 1 || echo 0)"
-cp examples/qubesdb/lab.qubesdb "$work/qubesdb"
+cp examples/qubesdb/lab.qubesdb "$work/qubesdb.new" && mv "$work/qubesdb.new" "$work/qubesdb"  # atomic for the reload
 kill -HUP "${pids[0]}"
 sleep 0.5
 qdb_commit $C1

@@ -38,12 +38,19 @@ def expect(got, want, what):
         raise SystemExit(f"{what}: got {got!r}, want {want!r}")
 
 
+def write_keys(path, text):
+    # Atomically: a reload racing the write must see the old file or the new one,
+    # never a truncated one (a late SIGHUP would read an empty database).
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
 def main():
     exe = sys.argv[1]
     with tempfile.TemporaryDirectory(prefix="aw-fake-qubesdb-") as d:
         sock, keys = os.path.join(d, "qubesdb.sock"), os.path.join(d, "keys.txt")
-        with open(keys, "w") as f:
-            f.write("/qubes-ip 10.137.0.2\n/qubes-firewall/10.137.0.5/policy drop\n")
+        write_keys(keys, "/qubes-ip 10.137.0.2\n/qubes-firewall/10.137.0.5/policy drop\n")
         proc = subprocess.Popen([exe, sock, keys])
         try:
             for _ in range(500):
@@ -58,15 +65,13 @@ def main():
             send(s, WATCH, "/qubes-firewall/")
             expect(recv(s)[0], OK, "WATCH")
 
-            with open(keys, "w") as f:  # malformed: refused, old keys kept
-                f.write("/qubes-ip 10.137.0.2\nno-slash x\n")
+            write_keys(keys, "/qubes-ip 10.137.0.2\nno-slash x\n")  # malformed: refused, old keys kept
             proc.send_signal(signal.SIGHUP)
             send(s, READ, "/qubes-firewall/10.137.0.5/policy")
             expect(recv(s), (R_READ, "/qubes-firewall/10.137.0.5/policy", "drop"), "READ after a bad reload")
 
-            with open(keys, "w") as f:
-                f.write("/qubes-ip 10.137.0.2\n/qubes-firewall/10.137.0.5/policy drop\n"
-                        "/qubes-firewall/10.137.0.5/0000 action=accept\n")
+            write_keys(keys, "/qubes-ip 10.137.0.2\n/qubes-firewall/10.137.0.5/policy drop\n"
+                       "/qubes-firewall/10.137.0.5/0000 action=accept\n")
             proc.send_signal(signal.SIGHUP)
             expect(recv(s), (R_WATCH, "/qubes-firewall/10.137.0.5/0000", ""), "watch event after SIGHUP")
             send(s, READ, "/nothing")
