@@ -43,33 +43,28 @@ void send_frames(port_state& st, const std::vector<proto::packet>& frames) {
 }
 
 proto::packet arp_request_for_gateway(port_state& st) {
-  std::vector<std::uint8_t> f(proto::ethernet_view::header_len + proto::arp_view::length);
-  proto::ethernet_repr{proto::mac_address::broadcast(), st.config.own_mac, proto::ethertype::arp, std::nullopt}.emit(f);
-  proto::arp_repr{proto::arp_operation::request, st.config.own_mac, st.config.own_ip, proto::mac_address{},
-                  st.config.gateway_ip}
-      .emit(proto::mutable_bytes{f}.subspan(proto::ethernet_view::header_len));
-  auto p = proto::make_packet(st.pool, f);
+  auto p = proto::make_arp_frame(proto::mac_address::broadcast(), st.config.own_mac,
+                                 {proto::arp_operation::request, st.config.own_mac, st.config.own_ip,
+                                  proto::mac_address{}, st.config.gateway_ip},
+                                 st.pool);
   return p ? *p : proto::packet{};
 }
 
 // The uplink answers ARP for its own address and learns the gateway's MAC.
-void uplink_arp(port_state& st, const proto::packet& frame, proto::bytes arp_bytes) {
+void uplink_arp(port_state& st, proto::bytes arp_bytes) {
   auto arp = proto::arp_view::make(arp_bytes);
   if (!arp) return void(++st.stats.rx_malformed);
   auto r = proto::arp_repr::parse(*arp);
   if (r.sender_ip == st.config.gateway_ip && !r.sender_mac.is_multicast()) st.gateway_mac = r.sender_mac;
   if (r.operation == proto::arp_operation::request && r.target_ip == st.config.own_ip && !r.is_gratuitous()) {
-    std::vector<std::uint8_t> f(proto::ethernet_view::header_len + proto::arp_view::length);
-    proto::ethernet_repr{r.sender_mac, st.config.own_mac, proto::ethertype::arp, std::nullopt}.emit(f);
-    proto::arp_repr{proto::arp_operation::reply, st.config.own_mac, st.config.own_ip, r.sender_mac, r.sender_ip}.emit(
-        proto::mutable_bytes{f}.subspan(proto::ethernet_view::header_len));
-    if (auto p = proto::make_packet(st.pool, f)) {
+    if (auto p = proto::make_arp_frame(
+            r.sender_mac, st.config.own_mac,
+            {proto::arp_operation::reply, st.config.own_mac, st.config.own_ip, r.sender_mac, r.sender_ip}, st.pool)) {
       st.replies.push_back(std::move(*p));
       ++st.stats.arp_replied;
     }
     return;
   }
-  (void)frame;
   ++st.stats.arp_ignored;
 }
 
@@ -106,7 +101,7 @@ void drain(port_actor_t* self) {
             ++st.stats.arp_ignored;
           }
         } else {
-          uplink_arp(st, frame, u->payload.head());
+          uplink_arp(st, u->payload.head());
         }
         break;
       case proto::ethertype::ipv4:

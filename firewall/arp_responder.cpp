@@ -3,6 +3,7 @@
 
 #include "protocol/arp.hpp"
 #include "protocol/ethernet.hpp"
+#include "protocol/framing.hpp"
 
 namespace aw::firewall {
 using namespace aw::proto;
@@ -34,14 +35,11 @@ arp_answer answer_arp(bytes frame, const arp_identity& id, buffer_pool& pool) no
     return {arp_outcome::ignored_spoofed, {}};
   if (req.target_ip == id.client_ip) return {arp_outcome::ignored_own_address, {}};
 
-  constexpr std::size_t len = ethernet_view::header_len + arp_view::length;
-  auto buf = pool.acquire(len);
-  if (!buf) return {arp_outcome::pool_exhausted, {}};
-  mutable_bytes out = buf->data().first(len);
-  ethernet_repr{req.sender_mac, id.firewall_mac, ethertype::arp, std::nullopt}.emit(out);
-  arp_repr{arp_operation::reply, id.firewall_mac, req.target_ip, req.sender_mac, req.sender_ip}.emit(
-      out.subspan(ethernet_view::header_len));
-  return {arp_outcome::replied, packet{std::move(*buf).freeze(len)}};
+  auto reply = make_arp_frame(req.sender_mac, id.firewall_mac,
+                              {arp_operation::reply, id.firewall_mac, req.target_ip, req.sender_mac, req.sender_ip},
+                              pool);
+  if (!reply) return {arp_outcome::pool_exhausted, {}};
+  return {arp_outcome::replied, std::move(*reply)};
 }
 
 }  // namespace aw::firewall

@@ -35,4 +35,15 @@ result<packet, wire_error> add_ethernet(const packet& p, const ethernet_repr& li
   return p.with_new_prefix(std::move(*buf).freeze(hl + copied), copied);
 }
 
+result<packet, wire_error> make_arp_frame(const mac_address& dst, const mac_address& src, const arp_repr& arp,
+                                          buffer_pool& pool) noexcept {
+  constexpr std::size_t len = ethernet_view::header_len + arp_view::length;
+  auto buf = pool.acquire(len);
+  if (!buf) return wire_error::pool_exhausted;
+  mutable_bytes out = buf->data().first(len);
+  ethernet_repr{dst, src, ethertype::arp, std::nullopt}.emit(out);
+  arp.emit(out.subspan(ethernet_view::header_len));
+  return packet{std::move(*buf).freeze(len)};
+}
+
 }  // namespace aw::proto

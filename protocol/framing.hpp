@@ -2,6 +2,7 @@
 // without link padding) and add it on departure, without copying payloads.
 #pragma once
 
+#include "protocol/arp.hpp"
 #include "protocol/buffer.hpp"
 #include "protocol/ethernet.hpp"
 #include "protocol/packet.hpp"
@@ -24,5 +25,9 @@ result<unframed, wire_error> strip_ethernet(const packet& frame) noexcept;
 // (p's whole head when p has two slices, else its first small_packet_copy
 // bytes), then the rest of p's bytes shared.
 result<packet, wire_error> add_ethernet(const packet& p, const ethernet_repr& link, buffer_pool& pool) noexcept;
+
+// A whole ARP frame (Ethernet header + ARP message) in a fresh buffer.
+result<packet, wire_error> make_arp_frame(const mac_address& dst, const mac_address& src, const arp_repr& arp,
+                                          buffer_pool& pool) noexcept;
 
 }  // namespace aw::proto
