@@ -1,0 +1,408 @@
+// xen/netback/connection.cpp — the netback data path: tx by one batched grant copy per drain,
+// rx by grant copy into posted buffers, every consumed slot answered exactly once.
+#include "xen/netback/connection.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "protocol/checksum_policy.hpp"
+#include "protocol/framing.hpp"
+
+namespace aw::xen::netback {
+namespace {
+
+constexpr std::size_t max_rx_frame = 65536 + 14;  // a 64 KiB IP packet with its Ethernet header
+
+netif::ring_view ring_of(grant_mapping& m, std::size_t slot_size) noexcept {
+  // Cannot fail: the mapping is one whole page (checked at connect).
+  return *netif::ring_view::make(m.bytes(), slot_size);
+}
+
+// Appends grant-copy segments for len bytes between a granted page (at
+// foreign_offset) and local memory, split where the local side crosses a page.
+void add_segments(std::vector<copy_segment>& segs, domid dom, grant_ref ref, std::uint16_t foreign_offset,
+                  std::uint8_t* local, std::size_t len, bool to_local) {
+  while (len > 0) {
+    const std::size_t room = page_size - reinterpret_cast<std::uintptr_t>(local) % page_size;
+    const auto n = static_cast<std::uint16_t>(std::min(len, room));
+    copy_segment s;
+    if (to_local) {
+      s.source = copy_endpoint::granted(dom, ref, foreign_offset);
+      s.dest = copy_endpoint::local_buffer(local);
+    } else {
+      s.source = copy_endpoint::local_source(local);
+      s.dest = copy_endpoint::granted(dom, ref, foreign_offset);
+    }
+    s.len = n;
+    segs.push_back(s);
+    local += n;
+    foreign_offset = static_cast<std::uint16_t>(foreign_offset + n);
+    len -= n;
+  }
+}
+
+bool all_okay(std::span<const copy_segment> segs) noexcept {
+  return std::all_of(segs.begin(), segs.end(), [](const copy_segment& s) { return s.status == grant_status::okay; });
+}
+
+}  // namespace
+
+connection::connection(std::unique_ptr<grant_mapper> grants, std::unique_ptr<event_channels> events,
+                       const frontend_keys& keys, connection_config config)
+    : config_(config), keys_(keys), grants_(std::move(grants)), events_(std::move(events)) {}
+
+xen_result<std::unique_ptr<connection>> connection::connect(std::unique_ptr<grant_mapper> grants,
+                                                            std::unique_ptr<event_channels> events,
+                                                            const frontend_keys& keys, connection_config config) {
+  if (!grants || !events) return xen_error::invalid_argument;
+  std::unique_ptr<connection> c{new connection(std::move(grants), std::move(events), keys, config)};
+  const grant_ref tx_ref[] = {keys.tx_ring_ref};
+  const grant_ref rx_ref[] = {keys.rx_ring_ref};
+  auto tx = c->grants_->map(keys.frontend, tx_ref, true);
+  if (!tx) return tx.error();
+  auto rx = c->grants_->map(keys.frontend, rx_ref, true);
+  if (!rx) return rx.error();
+  c->tx_ring_ = std::move(*tx);
+  c->rx_ring_ = std::move(*rx);
+  // Attach where the rings stand (fresh: 0); a frontend claiming more
+  // requests than a ring holds is refused before anything else.
+  for (auto* r : {&c->tx_ring_, &c->rx_ring_}) {
+    auto view = netif::ring_view::make(r->bytes(), r == &c->tx_ring_ ? netif::tx_slot_size : netif::rx_slot_size);
+    if (!view) return view.error();
+  }
+  auto txv = ring_of(c->tx_ring_, netif::tx_slot_size);
+  auto rxv = ring_of(c->rx_ring_, netif::rx_slot_size);
+  c->tx_back_ = {txv.rsp_prod(), txv.rsp_prod()};
+  c->rx_back_ = {rxv.rsp_prod(), rxv.rsp_prod()};
+
+  auto tx_port = c->events_->bind_interdomain(keys.frontend, keys.tx_port);
+  if (!tx_port) return tx_port.error();
+  c->tx_local_ = c->rx_local_ = *tx_port;
+  if (keys.rx_port != keys.tx_port) {
+    auto rx_port = c->events_->bind_interdomain(keys.frontend, keys.rx_port);
+    if (!rx_port) {
+      (void)c->events_->unbind(c->tx_local_);
+      c->tx_local_ = 0;
+      return rx_port.error();
+    }
+    c->rx_local_ = *rx_port;
+  }
+
+  c->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  c->kick_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (c->epoll_fd_ < 0 || c->kick_fd_ < 0) return from_errno(errno);
+  for (int fd : {c->events_->fd(), c->kick_fd_}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(c->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return from_errno(errno);
+  }
+  // Ask for the first requests' events, and pick up any already published.
+  txv.set_req_event(c->tx_back_.req_cons + 1);
+  rxv.set_req_event(c->rx_back_.req_cons + 1);
+  c->kick();
+  return c;
+}
+
+connection::~connection() {
+  close();
+  if (kick_fd_ >= 0) ::close(kick_fd_);
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void connection::close() noexcept {
+  if (closed()) return;
+  // Events first (nothing may wake us for these rings again), then the pages.
+  if (tx_local_ != 0) (void)events_->unbind(tx_local_);
+  if (rx_local_ != 0 && rx_local_ != tx_local_) (void)events_->unbind(rx_local_);
+  tx_local_ = rx_local_ = 0;
+  tx_ring_.reset();
+  rx_ring_.reset();
+  counters_.rx_drops[static_cast<std::size_t>(rx_drop::closed)] += rx_backlog_.size();
+  rx_backlog_.clear();
+}
+
+void connection::fail(netback_fatal why) noexcept {
+  if (!counters_.fatal) counters_.fatal = why;
+  close();
+}
+
+void connection::kick() noexcept {
+  const std::uint64_t one = 1;
+  (void)::write(kick_fd_, &one, sizeof one);
+}
+
+void connection::drain_events() {
+  std::uint64_t n = 0;
+  if (::read(kick_fd_, &n, sizeof n) == sizeof n) counters_.kicks += n;
+  for (;;) {
+    auto p = events_->pending();
+    if (!p) return fail(netback_fatal::event_channel_failed);
+    if (!*p) return;
+    ++counters_.events;
+    // Unmasked before the rings are read: an event that arrives meanwhile
+    // wakes us again (at worst spuriously), never gets lost.
+    if (!events_->unmask(**p)) return fail(netback_fatal::event_channel_failed);
+  }
+}
+
+std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+  if (closed()) return 0;
+  drain_events();
+  if (!closed()) flush_rx();
+  const std::size_t before = out.size();
+  if (!closed()) process_tx(out, max, pool);
+  return out.size() - before;
+}
+
+void connection::process_tx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+  auto ring = ring_of(tx_ring_, netif::tx_slot_size);
+  const std::uint32_t prod = ring.req_prod();  // one snapshot (acquire) for this drain
+  if (!netif::requests_plausible(prod, tx_back_.req_cons, ring.size())) return fail(netback_fatal::tx_req_prod_implausible);
+
+  struct planned {
+    tx_chain chain;
+    std::optional<proto::unique_buffer> buffer;
+    std::size_t first_segment = 0, end_segment = 0;
+  };
+  std::vector<planned> batch;
+  segments_.clear();
+  const std::size_t budget = std::min<std::size_t>(max, config_.tx_packets_per_call);
+  while (batch.size() < budget && tx_back_.req_cons != prod) {
+    auto chain = read_tx_chain(ring, tx_back_.req_cons, prod, config_.tx);
+    if (!chain) return fail(chain.error());
+    tx_back_.req_cons += chain->slots;
+    planned p{*chain, std::nullopt, segments_.size(), segments_.size()};
+    if (!p.chain.drop) {
+      p.buffer = pool.acquire(p.chain.total);
+      if (!p.buffer) {
+        p.chain.drop = tx_drop::no_buffer;
+      } else {
+        std::uint8_t* dst = p.buffer->data().data();
+        for (std::uint32_t k = 0; k < p.chain.data_count; ++k) {
+          const auto& r = p.chain.data[k];
+          const std::uint16_t n = p.chain.slot_bytes(k);
+          add_segments(segments_, keys_.frontend, r.gref, r.offset, dst, n, true);
+          dst += n;
+        }
+      }
+    }
+    p.end_segment = segments_.size();
+    batch.push_back(std::move(p));
+  }
+  if (!segments_.empty() && !grants_->copy(segments_)) return fail(netback_fatal::grant_copy_call_failed);
+
+  std::uint32_t idx = tx_back_.rsp_prod_pvt;
+  for (auto& p : batch) {
+    auto& c = p.chain;
+    if (!c.drop && !all_okay(std::span(segments_).subspan(p.first_segment, p.end_segment - p.first_segment)))
+      c.drop = tx_drop::grant_copy_failed;
+    std::int16_t status = static_cast<std::int16_t>(netif::response_status::okay);
+    if (c.drop) {
+      ++counters_.tx_drops[static_cast<std::size_t>(*c.drop)];
+      status = static_cast<std::int16_t>(c.drop == tx_drop::no_buffer ? netif::response_status::dropped
+                                                                        : netif::response_status::error);
+    } else {
+      proto::packet_meta meta;
+      if (c.data[0].flags & netif::txf::csum_blank) meta.l4_checksum = proto::checksum_state::partial;
+      else if (c.data[0].flags & netif::txf::data_validated) meta.l4_checksum = proto::checksum_state::verified;
+      if (c.gso) {
+        meta.gso = c.gso->gso_type == static_cast<std::uint8_t>(netif::gso_type::tcpv4) ? proto::gso_type::tcpv4
+                                                                                          : proto::gso_type::tcpv6;
+        meta.gso_size = c.gso->gso_size;
+        ++counters_.tx_gso_packets;
+      }
+      out.emplace_back(std::move(*p.buffer).freeze(c.total), meta);
+      ++counters_.tx_packets;
+      counters_.tx_bytes += c.total;
+    }
+    // Every consumed slot answered once: the first, its extras (NULL), the rest.
+    netif::write_tx_response(ring.slot(idx++), {c.data[0].id, status});
+    for (std::uint32_t e = 0; e < c.extra_count; ++e)
+      netif::write_tx_response(ring.slot(idx++), {0, static_cast<std::int16_t>(netif::response_status::null)});
+    for (std::uint32_t k = 1; k < c.data_count; ++k) netif::write_tx_response(ring.slot(idx++), {c.data[k].id, status});
+  }
+  tx_back_.rsp_prod_pvt = idx;
+  if (netif::push_responses(ring, tx_back_)) (void)events_->notify(tx_local_);
+  // Out of budget with requests left: come back without waiting for an event.
+  if (tx_back_.req_cons != prod || netif::final_check_for_requests(ring, tx_back_)) kick();
+}
+
+std::optional<proto::packet> connection::prepare_rx(const proto::packet& frame) {
+  auto drop = [&](rx_drop why) -> std::optional<proto::packet> {
+    ++counters_.rx_drops[static_cast<std::size_t>(why)];
+    return std::nullopt;
+  };
+  if (frame.size() > max_rx_frame || frame.size() == 0) return drop(rx_drop::too_big);
+  if (frame.size() > page_size && !keys_.sg) return drop(rx_drop::needs_sg);
+  const auto& m = frame.meta();
+  if ((m.gso == proto::gso_type::tcpv4 && !keys_.gso_tcpv4) || (m.gso == proto::gso_type::tcpv6 && !keys_.gso_tcpv6))
+    return drop(rx_drop::gso_not_offered);
+  if (m.l4_checksum == proto::checksum_state::partial && m.gso == proto::gso_type::none) {
+    auto u = proto::strip_ethernet(frame);
+    if (!u) return drop(rx_drop::checksum_failed);
+    const bool v6 = u->link.type == proto::ethertype::ipv6;
+    if (!keys_.csum_offload || (v6 && !keys_.ipv6_csum_offload)) {
+      auto done = proto::complete_l4_checksum(u->payload, scratch_pool_);
+      if (!done) return drop(rx_drop::checksum_failed);
+      auto f = proto::add_ethernet(*done, u->link, scratch_pool_);
+      if (!f) return drop(rx_drop::checksum_failed);
+      return *f;
+    }
+  }
+  return frame;
+}
+
+std::size_t connection::send(std::span<const proto::packet> frames) {
+  if (closed()) {
+    counters_.rx_drops[static_cast<std::size_t>(rx_drop::closed)] += frames.size();
+    return 0;
+  }
+  std::size_t taken = 0;
+  for (const auto& f : frames) {
+    if (rx_backlog_.size() >= config_.rx_backlog) {
+      ++counters_.rx_drops[static_cast<std::size_t>(rx_drop::no_buffers)];
+      continue;
+    }
+    auto p = prepare_rx(f);
+    if (!p) continue;
+    rx_backlog_.push_back(std::move(*p));
+    ++taken;
+  }
+  flush_rx();
+  return taken;
+}
+
+void connection::flush_rx() {
+  while (!rx_backlog_.empty() && !closed()) {
+    auto ring = ring_of(rx_ring_, netif::rx_slot_size);
+    const std::uint32_t prod = ring.req_prod();
+    if (!netif::requests_plausible(prod, rx_back_.req_cons, ring.size()))
+      return fail(netback_fatal::rx_req_prod_implausible);
+
+    struct slot_plan {
+      std::uint32_t index;
+      std::uint16_t id;
+      bool extra;
+      std::uint16_t bytes;
+    };
+    struct planned {
+      proto::packet frame;
+      std::size_t first_slot, end_slot, first_segment, end_segment;
+    };
+    std::vector<slot_plan> slots;
+    std::vector<planned> batch;
+    segments_.clear();
+    while (!rx_backlog_.empty()) {
+      const proto::packet& f = rx_backlog_.front();
+      const bool gso = f.meta().gso != proto::gso_type::none;
+      const auto data_slots = static_cast<std::uint32_t>((f.size() + page_size - 1) / page_size);
+      const std::uint32_t needed = data_slots + (gso ? 1u : 0u);
+      if (needed > ring.size()) {  // can never fit
+        ++counters_.rx_drops[static_cast<std::size_t>(rx_drop::too_big)];
+        rx_backlog_.pop_front();
+        continue;
+      }
+      if (prod - rx_back_.req_cons < needed) break;  // wait for the frontend to post buffers
+      planned p{f, slots.size(), 0, segments_.size(), 0};
+      std::size_t offset = 0;
+      for (std::uint32_t k = 0; k < data_slots; ++k) {
+        const std::uint32_t at = rx_back_.req_cons++;
+        const auto req = netif::read_rx_request(ring.slot(at));  // copied once
+        const auto n = static_cast<std::uint16_t>(std::min(page_size, f.size() - offset));
+        slots.push_back({at, req.id, false, n});
+        // The bytes [offset, offset + n) of the frame, from its two slices.
+        std::uint16_t dest_off = 0;
+        const std::pair<proto::bytes, std::size_t> parts[] = {{f.head(), 0}, {f.tail(), f.head().size()}};
+        for (const auto& [part, part_begin] : parts) {
+          std::size_t lo = std::max(offset, part_begin), hi = std::min(offset + n, part_begin + part.size());
+          if (lo >= hi) continue;
+          add_segments(segments_, keys_.frontend, req.gref, dest_off,
+                       const_cast<std::uint8_t*>(part.data() + (lo - part_begin)), hi - lo, false);  // NOLINT: source only
+          dest_off = static_cast<std::uint16_t>(dest_off + (hi - lo));
+        }
+        offset += n;
+        if (k == 0 && gso) {
+          const std::uint32_t ex = rx_back_.req_cons++;
+          slots.push_back({ex, netif::read_rx_request(ring.slot(ex)).id, true, 0});
+        }
+      }
+      p.end_slot = slots.size();
+      p.end_segment = segments_.size();
+      batch.push_back(std::move(p));
+      rx_backlog_.pop_front();
+    }
+    if (!segments_.empty() && !grants_->copy(segments_)) return fail(netback_fatal::grant_copy_call_failed);
+
+    for (const auto& p : batch) {
+      const bool ok = all_okay(std::span(segments_).subspan(p.first_segment, p.end_segment - p.first_segment));
+      const auto& m = p.frame.meta();
+      std::uint16_t csum_flags = 0;
+      if (m.l4_checksum == proto::checksum_state::partial || m.gso != proto::gso_type::none)
+        csum_flags = netif::rxf::csum_blank | netif::rxf::data_validated;
+      else if (m.l4_checksum == proto::checksum_state::verified)
+        csum_flags = netif::rxf::data_validated;
+      for (std::size_t s = p.first_slot; s < p.end_slot; ++s) {
+        const auto& sp = slots[s];
+        if (sp.extra) {
+          netif::extra_info e;
+          e.type = static_cast<std::uint8_t>(netif::extra_type::gso);
+          e.gso_size = m.gso_size;
+          e.gso_type = static_cast<std::uint8_t>(m.gso == proto::gso_type::tcpv4 ? netif::gso_type::tcpv4
+                                                                                 : netif::gso_type::tcpv6);
+          netif::write_extra(ring.slot(sp.index), e);
+          continue;
+        }
+        netif::rx_response r;
+        r.id = sp.id;
+        r.offset = 0;
+        const bool first = s == p.first_slot;
+        const bool last_data = std::none_of(slots.begin() + static_cast<std::ptrdiff_t>(s) + 1,
+                                            slots.begin() + static_cast<std::ptrdiff_t>(p.end_slot),
+                                            [](const slot_plan& x) { return !x.extra; });
+        if (first) r.flags = csum_flags;
+        if (first && m.gso != proto::gso_type::none) r.flags |= netif::rxf::extra_info;
+        if (!last_data) r.flags |= netif::rxf::more_data;
+        r.status = ok ? static_cast<std::int16_t>(sp.bytes) : static_cast<std::int16_t>(netif::response_status::error);
+        netif::write_rx_response(ring.slot(sp.index), r);
+      }
+      if (ok) {
+        ++counters_.rx_packets;
+        counters_.rx_bytes += p.frame.size();
+      } else {
+        ++counters_.rx_drops[static_cast<std::size_t>(rx_drop::copy_failed)];
+      }
+    }
+    rx_back_.rsp_prod_pvt = rx_back_.req_cons;
+    if (!batch.empty() && netif::push_responses(ring, rx_back_)) (void)events_->notify(rx_local_);
+    if (rx_backlog_.empty()) {
+      (void)netif::final_check_for_requests(ring, rx_back_);
+      return;
+    }
+    // Short of buffers: ask to be told when more are posted; look once more.
+    if (!netif::final_check_for_requests(ring, rx_back_)) return;
+  }
+}
+
+std::string connection::counters_text(const std::string& prefix) const {
+  std::string out;
+  auto line = [&](std::string_view name, std::uint64_t v) {
+    if (v != 0) out += prefix + std::string{name} + " " + std::to_string(v) + "\n";
+  };
+  line("tx_packets", counters_.tx_packets);
+  line("tx_bytes", counters_.tx_bytes);
+  line("tx_gso_packets", counters_.tx_gso_packets);
+  line("rx_packets", counters_.rx_packets);
+  line("rx_bytes", counters_.rx_bytes);
+  line("events", counters_.events);
+  for (std::size_t i = 0; i < tx_drop_count; ++i) line(tx_drop_names[i], counters_.tx_drops[i]);
+  for (std::size_t i = 0; i < rx_drop_count; ++i) line(rx_drop_names[i], counters_.rx_drops[i]);
+  if (counters_.fatal) line(to_string(*counters_.fatal), 1);
+  return out;
+}
+
+}  // namespace aw::xen::netback

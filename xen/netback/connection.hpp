@@ -1,0 +1,121 @@
+// xen/netback/connection.hpp — one connected client vif's data path: owns the mapped tx/rx
+// rings and the event channel, takes frames from the frontend (tx) and delivers frames
+// into its posted buffers (rx), treating the frontend as hostile.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "protocol/buffer.hpp"
+#include "protocol/packet.hpp"
+#include "xen/event_channels.hpp"
+#include "xen/grant_mapper.hpp"
+#include "xen/netback/tx_chain.hpp"
+
+namespace aw::xen::netback {
+
+// What the frontend published in XenStore, read once at connect.
+struct frontend_keys {
+  domid frontend = 0;
+  grant_ref tx_ring_ref = 0;
+  grant_ref rx_ring_ref = 0;
+  evtchn_port tx_port = 0;  // event-channel, or event-channel-tx
+  evtchn_port rx_port = 0;  // equal to tx_port unless split
+  bool sg = false;                 // takes rx packets over several slots
+  bool gso_tcpv4 = false;          // takes rx GSO super-packets
+  bool gso_tcpv6 = false;
+  bool csum_offload = true;        // !feature-no-csum-offload: takes blank IPv4 checksums
+  bool ipv6_csum_offload = false;  // takes blank IPv6 checksums
+};
+
+struct connection_config {
+  tx_limits tx;                       // what we offered and accept
+  std::uint32_t tx_packets_per_call = 256;  // work bound per receive(): one flooding client cannot starve others
+  std::size_t rx_backlog = 256;       // packets waiting for rx buffers; more are dropped
+};
+
+#define AW_NETBACK_RX_DROPS(X)                                                  \
+  X(no_buffers, "rx_no_buffers")          /* the frontend posted too few */    \
+  X(too_big, "rx_too_big")                /* over 64 KiB or over the ring */   \
+  X(needs_sg, "rx_needs_sg")              /* over one page, no feature-sg */   \
+  X(gso_not_offered, "rx_gso_not_offered") /* frontend takes no such GSO */    \
+  X(checksum_failed, "rx_checksum_failed") /* could not complete a blank checksum */ \
+  X(copy_failed, "rx_grant_copy_failed")  /* e.g. a read-only buffer grant */  \
+  X(closed, "rx_closed")                  /* sent after disconnect */
+AW_NAMED_ENUM(rx_drop, AW_NETBACK_RX_DROPS)
+
+struct connection_counters {
+  std::uint64_t tx_packets = 0, tx_bytes = 0, tx_gso_packets = 0;
+  std::uint64_t rx_packets = 0, rx_bytes = 0;
+  std::uint64_t events = 0, kicks = 0;
+  std::array<std::uint64_t, tx_drop_count> tx_drops{};
+  std::array<std::uint64_t, rx_drop_count> rx_drops{};
+  std::optional<netback_fatal> fatal;
+};
+
+class connection {
+ public:
+  // Maps both rings and binds the event channel(s); the handles become the
+  // connection's own. Errors leave nothing mapped or bound.
+  static xen_result<std::unique_ptr<connection>> connect(std::unique_ptr<grant_mapper> grants,
+                                                         std::unique_ptr<event_channels> events,
+                                                         const frontend_keys& keys, connection_config config = {});
+  ~connection();  // close()
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  // Readable when there is work: an event from the frontend, or tx requests
+  // left over from a receive() that hit its bound.
+  [[nodiscard]] int fd() const noexcept { return epoll_fd_; }
+
+  // Frames the frontend transmitted (Ethernet, offload state in the meta),
+  // up to max, appended to out; also delivers rx frames that waited for
+  // buffers. Non-blocking; 0 after close().
+  std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
+  // Frames for the frontend: delivered into its posted buffers now, or queued
+  // (bounded) until it posts more. Returns how many were taken.
+  std::size_t send(std::span<const proto::packet> frames);
+
+  // Stops all I/O: unbinds the event channel(s), then unmaps the rings.
+  // Idempotent; afterwards nothing touches the frontend's pages.
+  void close() noexcept;
+  [[nodiscard]] bool closed() const noexcept { return !tx_ring_.mapped(); }
+  [[nodiscard]] const connection_counters& counters() const noexcept { return counters_; }
+  // "name value" lines, each name prefixed; zero counters left out.
+  [[nodiscard]] std::string counters_text(const std::string& prefix) const;
+  [[nodiscard]] const frontend_keys& keys() const noexcept { return keys_; }
+
+ private:
+  connection(std::unique_ptr<grant_mapper> grants, std::unique_ptr<event_channels> events, const frontend_keys& keys,
+             connection_config config);
+  void fail(netback_fatal why) noexcept;
+  void drain_events();
+  void kick() noexcept;
+  void process_tx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
+  void flush_rx();
+  std::optional<proto::packet> prepare_rx(const proto::packet& frame);
+
+  connection_config config_;
+  frontend_keys keys_;
+  std::unique_ptr<grant_mapper> grants_;
+  std::unique_ptr<event_channels> events_;
+  // The only holders of the frontend's ring pages (see closed()).
+  grant_mapping tx_ring_, rx_ring_;
+  netif::back_ring tx_back_, rx_back_;
+  evtchn_port tx_local_ = 0, rx_local_ = 0;
+  int epoll_fd_ = -1;
+  int kick_fd_ = -1;
+  std::deque<proto::packet> rx_backlog_;
+  proto::buffer_pool scratch_pool_;  // completed checksums on the rx side
+  connection_counters counters_;
+  // Per-call scratch, kept to avoid allocation.
+  std::vector<copy_segment> segments_;
+};
+
+}  // namespace aw::xen::netback
