@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "raw_frontend.hpp"
+#include "xenbus_peers.hpp"
 #include "xenstored_fixture.hpp"
 #include "xen/netback/vif_backend.hpp"
 
@@ -23,59 +24,11 @@ std::string read_or(xenstore& xs, const std::string& path, const char* fallback)
   return v ? *v : std::string{fallback};
 }
 
-static_assert(test::backend_dom == test::netback_dom);
-constexpr domid fe_dom = test::frontend_dom;
-const std::string be_path = "/local/domain/1/backend/vif/5/0";
-const std::string fe_path = "/local/domain/5/device/vif/0";
-
-// What libxl does, as dom0.
-struct toolstack {
-  xenstore& xs;
-  void add_vif(const std::string& ip = "10.137.0.10") {
-    REQUIRE(with_transaction(xs, [&](xs_transaction t) -> status {
-      const std::pair<std::string, std::string> be[] = {
-          {"frontend", fe_path}, {"frontend-id", "5"}, {"online", "1"}, {"state", "1"},
-          {"script", "/bin/true"}, {"mac", "00:16:3e:5e:6c:00"}, {"ip", ip}, {"handle", "0"}, {"type", "vif"}};
-      // As libxl: every node gets its ACL (owner, and the other end may read).
-      const xs_permissions be_perms{{test::backend_dom, xs_access::none}, {fe_dom, xs_access::read}};
-      const xs_permissions fe_perms{{fe_dom, xs_access::none}, {test::backend_dom, xs_access::read}};
-      if (auto s = xs.mkdir(be_path, t); !s) return s;
-      if (auto s = xs.set_permissions(be_path, be_perms, t); !s) return s;
-      for (const auto& [k, v] : be) {
-        if (auto s = xs.write(be_path + "/" + k, v, t); !s) return s;
-        if (auto s = xs.set_permissions(be_path + "/" + k, be_perms, t); !s) return s;
-      }
-      const std::pair<std::string, std::string> fe[] = {
-          {"backend", be_path}, {"backend-id", "1"}, {"state", "1"}, {"handle", "0"}, {"mac", "00:16:3e:5e:6c:00"}};
-      if (auto s = xs.mkdir(fe_path, t); !s) return s;
-      if (auto s = xs.set_permissions(fe_path, fe_perms, t); !s) return s;
-      for (const auto& [k, v] : fe) {
-        if (auto s = xs.write(fe_path + "/" + k, v, t); !s) return s;
-        if (auto s = xs.set_permissions(fe_path + "/" + k, fe_perms, t); !s) return s;
-      }
-      return done{};
-    }));
-  }
-  void detach() {
-    REQUIRE(xs.write(be_path + "/online", "0"));
-    REQUIRE(xs.write(be_path + "/state", "5"));
-  }
-};
-
-// Linux netfront's side of xenbus, over a raw_frontend's rings.
-struct netfront_xenbus {
-  xenstore& xs;
-  test::raw_frontend& rings;
-  void publish_and_connect() {
-    auto k = rings.keys();
-    const std::pair<std::string, std::string> keys[] = {
-        {"tx-ring-ref", std::to_string(k.tx_ring_ref)}, {"rx-ring-ref", std::to_string(k.rx_ring_ref)},
-        {"event-channel", std::to_string(k.tx_port)}, {"request-rx-copy", "1"}, {"feature-rx-notify", "1"},
-        {"feature-sg", "1"}, {"feature-gso-tcpv4", "1"}, {"state", "4"}};
-    for (const auto& [key, v] : keys) REQUIRE(xs.write(fe_path + "/" + key, v));
-  }
-  void set_state(xenbus_state s) { REQUIRE(xs.write(fe_path + "/state", format_xenbus_state(s))); }
-};
+using test::be_path;
+using test::fe_dom;
+using test::fe_path;
+using test::netfront_xenbus;
+using test::toolstack;
 
 struct bench {
   test::xenstored_fixture xsd;

@@ -60,8 +60,7 @@ bool read_flag(xenstore& xs, const std::string& path) {
 }
 }  // namespace
 
-xen_result<std::unique_ptr<vif_backend>> vif_backend::open(xenstore& xs, std::string backend_path,
-                                                           open_handles_fn open_handles, connection_config config) {
+xen_result<vif_identity> read_vif_identity(xenstore& xs, std::string backend_path) {
   auto ids = split_backend_path(backend_path);
   if (!ids) return xen_error::invalid_argument;
   vif_identity id;
@@ -77,7 +76,14 @@ xen_result<std::unique_ptr<vif_backend>> vif_backend::open(xenstore& xs, std::st
   id.frontend_path = expected;
   if (auto ip = xs.read(id.backend_path + "/ip")) id.ip = first_ipv4(*ip);
   if (auto mac = xs.read(id.backend_path + "/mac")) id.mac = proto::mac_address::parse(*mac);
-  return std::unique_ptr<vif_backend>(new vif_backend(xs, std::move(id), std::move(open_handles), config));
+  return id;
+}
+
+xen_result<std::unique_ptr<vif_backend>> vif_backend::open(xenstore& xs, std::string backend_path,
+                                                           open_handles_fn open_handles, connection_config config) {
+  auto id = read_vif_identity(xs, std::move(backend_path));
+  if (!id) return id.error();
+  return std::unique_ptr<vif_backend>(new vif_backend(xs, std::move(*id), std::move(open_handles), config));
 }
 
 vif_backend::~vif_backend() { disconnect(); }

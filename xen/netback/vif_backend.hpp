@@ -62,6 +62,7 @@ class vif_backend {
   [[nodiscard]] xenbus_state state() const noexcept { return written_; }
   // The data path while Connected, else null. Borrowed: valid until the next update().
   [[nodiscard]] connection* conn() noexcept { return conn_.get(); }
+  [[nodiscard]] const connection* conn() const noexcept { return conn_.get(); }
   // Why the last connect attempt failed (also written to the backend's `error` node).
   [[nodiscard]] const std::string& last_error() const noexcept { return error_; }
   [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
@@ -92,6 +93,10 @@ class vif_backend {
   std::string error_;
   std::uint64_t connects_ = 0;
 };
+
+// Reads what the toolstack wrote for the vif at backend_path; errors when the
+// directory is missing or the frontend path is not the one the path implies.
+xen_result<vif_identity> read_vif_identity(xenstore& xs, std::string backend_path);
 
 // Parses "/local/domain/<self>/backend/vif/<fe>/<devid>" → (fe, devid).
 std::optional<std::pair<domid, std::uint32_t>> parse_vif_backend_path(std::string_view path, domid self);
