@@ -1,0 +1,119 @@
+// xen/netfront/connection.hpp — the frontend data path (for an uplink through a backend
+// domain, and the simulated client qubes): shares its rings and buffer pages, transmits by
+// copying frames into its own granted pages, receives by copying out of them, and treats the
+// backend as hostile (response ids, bounds, producers going backwards).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "protocol/buffer.hpp"
+#include "protocol/named_enum.hpp"
+#include "protocol/packet.hpp"
+#include "xen/event_channels.hpp"
+#include "xen/grant_sharer.hpp"
+#include "xen/netif_ring.hpp"
+
+namespace aw::xen::netfront {
+
+// What the backend offered (its feature-* keys), read before connecting.
+struct backend_features {
+  bool sg = false;
+  bool gso_tcpv4 = false;
+  bool gso_tcpv6 = false;
+  bool ipv6_csum_offload = false;
+};
+
+// The keys to publish in the frontend directory (then state Connected).
+struct published_keys {
+  grant_ref tx_ring_ref = 0;
+  grant_ref rx_ring_ref = 0;
+  evtchn_port event_channel = 0;
+};
+
+#define AW_NETFRONT_DROPS(X)                                                      \
+  X(tx_ring_full, "tx_ring_full")            /* no free slots or pages now */    \
+  X(tx_too_big, "tx_too_big")                /* over 64 KiB, or over one page without sg */ \
+  X(tx_gso_not_offered, "tx_gso_not_offered") /* GSO the backend did not offer */ \
+  X(tx_error, "tx_error")                    /* the backend answered ERROR/DROPPED */ \
+  X(rx_error, "rx_error")                    /* a response with an error status */ \
+  X(rx_bad_response, "rx_bad_response")      /* offset/size out of the page, chain too long */ \
+  X(rx_no_buffer, "rx_no_buffer")            /* the pool is at its bound */      \
+  X(closed, "closed")
+AW_NAMED_ENUM(front_drop, AW_NETFRONT_DROPS)
+
+#define AW_NETFRONT_FATALS(X)                                           \
+  X(tx_rsp_prod_implausible, "fatal_tx_rsp_prod_implausible")           \
+  X(rx_rsp_prod_implausible, "fatal_rx_rsp_prod_implausible")           \
+  X(tx_bad_response_id, "fatal_tx_bad_response_id")                    \
+  X(event_channel_failed, "fatal_event_channel_failed")
+AW_NAMED_ENUM(front_fatal, AW_NETFRONT_FATALS)
+
+struct front_counters {
+  std::uint64_t tx_packets = 0, tx_bytes = 0, rx_packets = 0, rx_bytes = 0, events = 0;
+  std::array<std::uint64_t, front_drop_count> drops{};
+  std::optional<front_fatal> fatal;
+};
+
+class connection {
+ public:
+  // Shares two ring pages and one page per ring slot for each direction with
+  // `backend`, initialises the rings, posts every rx buffer and allocates the
+  // event channel. Publish keys(), then connect() once the backend answers.
+  static xen_result<std::unique_ptr<connection>> create(std::unique_ptr<grant_sharer> sharer,
+                                                        std::unique_ptr<event_channels> events, domid backend);
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  [[nodiscard]] published_keys keys() const noexcept { return keys_; }
+  // The backend connected with these features: sending may start.
+  void connect(const backend_features& f) noexcept {
+    features_ = f;
+    connected_ = true;
+  }
+  [[nodiscard]] int fd() const noexcept { return events_->fd(); }
+
+  // Frames the backend delivered, up to max; also reclaims answered tx slots.
+  std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
+  // Copies frames into free tx pages and publishes them; returns how many were taken.
+  std::size_t send(std::span<const proto::packet> frames);
+
+  // Ends the event channel, then the grants (revocation waits for the backend to unmap).
+  void close() noexcept;
+  [[nodiscard]] bool closed() const noexcept { return closed_; }
+  [[nodiscard]] const front_counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] std::string counters_text(const std::string& prefix) const;
+  // Tx slots waiting for the backend's answer (pages not reusable yet).
+  [[nodiscard]] std::size_t tx_in_flight() const noexcept;
+
+ private:
+  connection(std::unique_ptr<grant_sharer> sharer, std::unique_ptr<event_channels> events, domid backend)
+      : sharer_(std::move(sharer)), events_(std::move(events)), backend_(backend) {}
+  void fail(front_fatal why) noexcept;
+  void reclaim_tx();
+  void process_rx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
+  void post_rx(std::uint32_t count);
+
+  std::unique_ptr<grant_sharer> sharer_;
+  std::unique_ptr<event_channels> events_;
+  domid backend_;
+  shared_pages tx_ring_page_, rx_ring_page_, tx_pages_, rx_pages_;
+  published_keys keys_;
+  evtchn_port port_ = 0;
+  netif::front_ring tx_front_, rx_front_;
+  // Tx ids are page numbers; a page is free again only after its response.
+  std::vector<std::uint16_t> tx_free_;
+  std::array<bool, netif::tx_ring_size> tx_outstanding_{};
+  backend_features features_;
+  bool connected_ = false;
+  bool closed_ = false;
+  front_counters counters_;
+};
+
+}  // namespace aw::xen::netfront
