@@ -96,7 +96,10 @@ hypervisor::~hypervisor() {
   for (auto& [base, m] : mappings_) ::munmap(base, m.pages.size() * page_size);
   for (auto& [base, s] : shares_) ::munmap(base, s.second.size() * page_size);
   for (auto& [id, h] : handles_) ::close(h.fd);
-  for (auto& [d, dom] : domains_) ::close(dom.memfd);
+  for (auto& [d, dom] : domains_) {
+    if (dom.window != nullptr) ::munmap(dom.window, limits_.max_pages_per_domain * page_size);
+    ::close(dom.memfd);
+  }
 }
 
 status hypervisor::add_domain(domid d) {
@@ -105,6 +108,17 @@ status hypervisor::add_domain(domid d) {
   int fd = ::memfd_create("aw-sim-domain", MFD_CLOEXEC);
   if (fd < 0) return from_errno(errno);
   domains_[d].memfd = fd;
+  // The hypervisor's own view of the domain's memory, for grant copy: the
+  // whole bound reserved once (pages past the file's end are never touched).
+  void* w = ::mmap(nullptr, limits_.max_pages_per_domain * page_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (w == MAP_FAILED) {
+    int e = errno;
+    ::close(fd);
+    domains_.erase(d);
+    return from_errno(e);
+  }
+  domains_[d].window = static_cast<std::uint8_t*>(w);
   return done{};
 }
 

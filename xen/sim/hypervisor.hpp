@@ -85,6 +85,7 @@ class hypervisor : public std::enable_shared_from_this<hypervisor> {
   };
   struct domain {
     int memfd = -1;
+    std::uint8_t* window = nullptr;  // all of memfd, mapped for grant copy
     std::size_t capacity = 0;  // pages
     std::vector<std::uint32_t> free_pages;
     std::map<std::uint32_t, page_state> pages;

@@ -154,37 +154,23 @@ status hypervisor::copy(domid caller, std::span<copy_segment> segments) {
     if (crosses_page(s.source, s.len) || crosses_page(s.dest, s.len)) return xen_error::invalid_argument;
   }
   std::lock_guard lock(mu_);
-  auto resolve = [&](const copy_endpoint& e, bool write, int& fd, off_t& at) -> grant_status {
+  auto resolve = [&](const copy_endpoint& e, bool write, std::uint8_t*& at) -> grant_status {
     domain* dom = find(e.domain);
     if (dom == nullptr) return grant_status::bad_domain;
     auto g = dom->grants.find(e.ref);
     if (g == dom->grants.end() || g->second.revoked || g->second.peer != caller) return grant_status::bad_gntref;
     if (write && g->second.readonly) return grant_status::general_error;
-    fd = dom->memfd;
-    at = static_cast<off_t>(g->second.page) * static_cast<off_t>(page_size) + e.offset;
+    at = dom->window + std::size_t{g->second.page} * page_size + e.offset;
     return grant_status::okay;
   };
-  std::uint8_t buf[page_size];
   for (auto& s : segments) {
-    int src_fd = -1, dst_fd = -1;
-    off_t src_at = 0, dst_at = 0;
+    std::uint8_t* src = s.source.local;
+    std::uint8_t* dst = s.dest.local;
     s.status = grant_status::okay;
-    if (s.source.foreign) s.status = resolve(s.source, false, src_fd, src_at);
-    if (s.status == grant_status::okay && s.dest.foreign) s.status = resolve(s.dest, true, dst_fd, dst_at);
-    if (s.status != grant_status::okay) continue;
-    if (s.source.foreign) {
-      if (::pread(src_fd, buf, s.len, src_at) != static_cast<ssize_t>(s.len)) {
-        s.status = grant_status::general_error;
-        continue;
-      }
-    } else if (s.len > 0) {
-      std::memcpy(buf, s.source.local, s.len);
-    }
-    if (s.dest.foreign) {
-      if (::pwrite(dst_fd, buf, s.len, dst_at) != static_cast<ssize_t>(s.len)) s.status = grant_status::general_error;
-    } else if (s.len > 0) {
-      std::memcpy(s.dest.local, buf, s.len);
-    }
+    if (s.source.foreign) s.status = resolve(s.source, false, src);
+    if (s.status == grant_status::okay && s.dest.foreign) s.status = resolve(s.dest, true, dst);
+    if (s.status != grant_status::okay || s.len == 0) continue;
+    std::memmove(dst, src, s.len);
   }
   return done{};
 }
