@@ -13,7 +13,7 @@ constexpr std::uint32_t max_rx_data_slots = 18;
 xen_result<std::unique_ptr<connection>> connection::create(std::unique_ptr<grant_sharer> sharer,
                                                            std::unique_ptr<event_channels> events, domid backend) {
   if (!sharer || !events) return xen_error::invalid_argument;
-  std::unique_ptr<connection> c{new connection(std::move(sharer), std::move(events), backend)};
+  std::unique_ptr<connection> c{new connection(std::move(sharer), std::move(events))};
   auto share = [&](std::size_t n) { return c->sharer_->share(backend, n, true); };
   auto txr = share(1);
   if (!txr) return txr.error();

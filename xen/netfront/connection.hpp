@@ -93,8 +93,8 @@ class connection {
   [[nodiscard]] std::size_t tx_in_flight() const noexcept;
 
  private:
-  connection(std::unique_ptr<grant_sharer> sharer, std::unique_ptr<event_channels> events, domid backend)
-      : sharer_(std::move(sharer)), events_(std::move(events)), backend_(backend) {}
+  connection(std::unique_ptr<grant_sharer> sharer, std::unique_ptr<event_channels> events)
+      : sharer_(std::move(sharer)), events_(std::move(events)) {}
   void fail(front_fatal why) noexcept;
   void reclaim_tx();
   void process_rx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
@@ -102,7 +102,6 @@ class connection {
 
   std::unique_ptr<grant_sharer> sharer_;
   std::unique_ptr<event_channels> events_;
-  domid backend_;
   shared_pages tx_ring_page_, rx_ring_page_, tx_pages_, rx_pages_;
   published_keys keys_;
   evtchn_port port_ = 0;
