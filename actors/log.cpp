@@ -30,7 +30,11 @@ logger& logger::instance() {
 void logger::write(log_level l, std::string_view message) {
   if (!enabled(l)) return;
   std::string line;
-  if (journal_) line = "<" + std::to_string(static_cast<int>(l)) + ">";
+  if (journal_) {  // appended piecewise: GCC 12 -O3 warns falsely on "<" + s + ">" (PR 105329)
+    line += '<';
+    line += std::to_string(static_cast<int>(l));
+    line += '>';
+  }
   line += "actorwall ";
   line += level_name(l);
   line += ": ";

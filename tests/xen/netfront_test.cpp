@@ -102,13 +102,28 @@ TEST_CASE("netfront: checksum state crosses the ring as csum_blank / data_valida
   CHECK(got[1].meta().l4_checksum == proto::checksum_state::verified);
 }
 
-TEST_CASE("netfront: a full tx ring refuses more (counted) and never reuses a page before its response") {
+TEST_CASE("netfront: a full tx ring queues a bounded backlog, drops beyond it, and never reuses a page before its response") {
   pair_of_ends e(false);  // nobody answers
   std::vector<proto::packet> frames;
-  for (std::uint32_t i = 0; i < 300; ++i) frames.push_back(proto::make_packet(e.front_pool, frame_of(100, i)).value());
-  CHECK(e.front->send(frames) == 256);
-  CHECK(e.front->counters().drops[static_cast<std::size_t>(netfront::front_drop::tx_ring_full)] == 44);
+  for (std::uint32_t i = 0; i < 800; ++i) frames.push_back(proto::make_packet(e.front_pool, frame_of(100, i)).value());
+  CHECK(e.front->send(frames) == 256 + 512);
+  CHECK(e.front->counters().drops[static_cast<std::size_t>(netfront::front_drop::tx_ring_full)] == 32);
   CHECK(e.front->tx_in_flight() == 256);
+}
+
+TEST_CASE("netfront: frames waiting in the backlog go out as the backend answers") {
+  pair_of_ends e;
+  std::vector<proto::packet> frames;
+  for (std::uint32_t i = 0; i < 600; ++i) frames.push_back(proto::make_packet(e.front_pool, frame_of(100, i)).value());
+  CHECK(e.front->send(frames) == 600);
+  std::vector<proto::packet> got;
+  for (int round = 0; round < 10 && got.size() < 600; ++round) {
+    e.back->receive(got, 256, e.back_pool);
+    std::vector<proto::packet> none;
+    e.front->receive(none, 0, e.front_pool);  // reclaims pages, places the backlog
+  }
+  REQUIRE(got.size() == 600);
+  CHECK(bytes_of(got[599]) == frame_of(100, 599));
 }
 
 TEST_CASE("netfront hostile backend: a tx response with an id never handed out is fatal") {

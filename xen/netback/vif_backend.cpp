@@ -188,6 +188,16 @@ void vif_backend::shutdown() {
   (void)update();
 }
 
+namespace {
+// libxl in the backend's own domain (a backend in dom0) removes the directory itself once
+// it has seen Closed (hotplug script, then libxl__device_destroy): removing it first makes
+// its wait for Closed see the node vanish, fail the detach ("unable to remove device") and
+// skip its cleanup of the frontend side. Seen with xl network-detach on Xen 4.17.
+bool toolstack_removes_directory(const std::string& backend_path) {
+  return backend_path.rfind("/local/domain/0/", 0) == 0;
+}
+}  // namespace
+
 vif_change vif_backend::update() {
   if (removed_) return vif_change::none;
   const std::string& b = id_.backend_path;
@@ -202,33 +212,34 @@ vif_change vif_backend::update() {
   if (be == xenbus_state::closing && written_ != xenbus_state::closing) close_requested_ = true;
   const bool online = read_flag(xs_, b + "/online");
   auto fe_raw = xs_.read(id_.frontend_path + "/state");
-  const auto fe = fe_raw ? parse_xenbus_state(*fe_raw) : std::nullopt;  // malformed counts as gone
+  // Missing or malformed counts as gone.
+  const xenbus_state fe = fe_raw ? parse_xenbus_state(*fe_raw).value_or(xenbus_state::unknown) : xenbus_state::unknown;
 
   vif_change change = vif_change::none;
   auto closed_and_maybe_removed = [&]() {
     if (written_ != xenbus_state::closed) (void)write_state(xenbus_state::closed);
-    if (!online) {
+    if (!online && !toolstack_removes_directory(b)) {
       (void)xs_.rm(b);  // our own directory only, never the parent
       removed_ = true;
       change = vif_change::removed;
     }
   };
 
-  if (!fe || *fe == xenbus_state::unknown || *fe == xenbus_state::closed) {
+  if (fe == xenbus_state::unknown || fe == xenbus_state::closed) {
     if (disconnect()) change = vif_change::disconnected;
     closed_and_maybe_removed();
     return change;
   }
-  if (*fe == xenbus_state::closing || close_requested_) {
+  if (fe == xenbus_state::closing || close_requested_) {
     if (disconnect()) change = vif_change::disconnected;
     if (written_ != xenbus_state::closing && written_ != xenbus_state::closed) (void)write_state(xenbus_state::closing);
     // A frontend that never connected will not answer our Closing: nothing to wait for.
-    if (close_requested_ && *fe != xenbus_state::connected && *fe != xenbus_state::closing) closed_and_maybe_removed();
+    if (close_requested_ && fe != xenbus_state::connected && fe != xenbus_state::closing) closed_and_maybe_removed();
     return change;
   }
 
   // A restarted service finds both ends Connected: attach to the live rings.
-  if (written_ == xenbus_state::unknown && be == xenbus_state::connected && *fe == xenbus_state::connected) {
+  if (written_ == xenbus_state::unknown && be == xenbus_state::connected && fe == xenbus_state::connected) {
     if (connect()) {
       written_ = xenbus_state::connected;
       return vif_change::connected;
@@ -237,11 +248,11 @@ vif_change vif_backend::update() {
     return change;
   }
   const bool fresh = written_ == xenbus_state::unknown || written_ == xenbus_state::initialising;
-  const bool frontend_restarting = *fe == xenbus_state::initialising || *fe == xenbus_state::init_wait;
+  const bool frontend_restarting = fe == xenbus_state::initialising || fe == xenbus_state::init_wait;
   if (fresh || (written_ == xenbus_state::closed && frontend_restarting)) {
     if (!advertise() || !write_state(xenbus_state::init_wait)) return change;
   }
-  if (written_ == xenbus_state::init_wait && (*fe == xenbus_state::initialised || *fe == xenbus_state::connected)) {
+  if (written_ == xenbus_state::init_wait && (fe == xenbus_state::initialised || fe == xenbus_state::connected)) {
     if (connect() && write_state(xenbus_state::connected)) return vif_change::connected;
     disconnect();
     (void)write_state(xenbus_state::closing);  // the frontend sees it and closes

@@ -45,6 +45,8 @@ void connection::close() noexcept {
   closed_ = true;
   if (port_ != 0) (void)events_->unbind(port_);
   port_ = 0;
+  counters_.drops[static_cast<std::size_t>(front_drop::closed)] += tx_backlog_.size();
+  tx_backlog_.clear();
   // Unsharing revokes lazily: pages the backend still maps stay its own until it unmaps.
   tx_pages_.reset();
   rx_pages_.reset();
@@ -77,13 +79,12 @@ std::size_t connection::send(std::span<const proto::packet> frames) {
     counters_.drops[static_cast<std::size_t>(front_drop::closed)] += frames.size();
     return 0;
   }
-  auto ring = *netif::ring_view::make(tx_ring_page_.page(0), netif::tx_slot_size);
   reclaim_tx();
   if (closed_) return 0;
+  flush_tx();  // what waited goes first
   std::size_t taken = 0;
   for (const auto& f : frames) {
     const auto& m = f.meta();
-    const bool gso = m.gso != proto::gso_type::none;
     if (f.size() > netif::max_tx_size || f.size() < 14 || (f.size() > page_size && !features_.sg)) {
       drop(front_drop::tx_too_big);
       continue;
@@ -93,50 +94,78 @@ std::size_t connection::send(std::span<const proto::packet> frames) {
       drop(front_drop::tx_gso_not_offered);
       continue;
     }
-    const auto data_slots = static_cast<std::uint32_t>((f.size() + page_size - 1) / page_size);
-    const std::uint32_t slots = data_slots + (gso ? 1u : 0u);
-    if (tx_free_.size() < data_slots ||
-        netif::free_requests(tx_front_.req_prod_pvt, tx_front_.rsp_cons, ring.size()) < slots) {
+    if (tx_backlog_.empty() && place_tx(f)) {
+      ++taken;
+      continue;
+    }
+    if (tx_backlog_.size() >= tx_backlog_max) {
       drop(front_drop::tx_ring_full);
       continue;
     }
-    std::uint16_t flags = 0;
-    if (m.l4_checksum == proto::checksum_state::partial || gso)
-      flags = netif::txf::csum_blank | netif::txf::data_validated;
-    else if (m.l4_checksum == proto::checksum_state::verified)
-      flags = netif::txf::data_validated;
-    std::vector<std::uint8_t> bytes(f.size());  // one contiguous copy, then one page per slot
-    f.copy_to(bytes);
-    for (std::uint32_t k = 0; k < data_slots; ++k) {
-      const std::uint16_t id = tx_free_.back();
-      tx_free_.pop_back();
-      tx_outstanding_[id] = true;
-      const std::size_t off = std::size_t{k} * page_size;
-      const std::size_t n = std::min(page_size, bytes.size() - off);
-      std::memcpy(tx_pages_.page(id).data(), bytes.data() + off, n);
-      netif::tx_request r;
-      r.gref = tx_pages_.refs()[id];
-      r.offset = 0;
-      r.id = id;
-      r.size = static_cast<std::uint16_t>(k == 0 ? bytes.size() : n);
-      r.flags = static_cast<std::uint16_t>((k == 0 ? flags : 0) | (k + 1 < data_slots ? netif::txf::more_data : 0) |
-                                           (k == 0 && gso ? netif::txf::extra_info : 0));
-      netif::write_tx_request(ring.slot(tx_front_.req_prod_pvt++), r);
-      if (k == 0 && gso) {
-        netif::extra_info e;
-        e.type = static_cast<std::uint8_t>(netif::extra_type::gso);
-        e.gso_size = m.gso_size;
-        e.gso_type = static_cast<std::uint8_t>(m.gso == proto::gso_type::tcpv4 ? netif::gso_type::tcpv4
-                                                                               : netif::gso_type::tcpv6);
-        netif::write_extra(ring.slot(tx_front_.req_prod_pvt++), e);
-      }
-    }
-    ++counters_.tx_packets;
-    counters_.tx_bytes += f.size();
+    tx_backlog_.push_back(f);  // in order, behind what waits already
     ++taken;
   }
+  auto ring = *netif::ring_view::make(tx_ring_page_.page(0), netif::tx_slot_size);
   if (netif::push_requests(ring, tx_front_)) (void)events_->notify(port_);
   return taken;
+}
+
+void connection::flush_tx() {
+  auto ring = *netif::ring_view::make(tx_ring_page_.page(0), netif::tx_slot_size);
+  bool placed = false;
+  while (!tx_backlog_.empty() && place_tx(tx_backlog_.front())) {
+    tx_backlog_.pop_front();
+    placed = true;
+  }
+  if (placed && netif::push_requests(ring, tx_front_)) (void)events_->notify(port_);
+}
+
+bool connection::place_tx(const proto::packet& f) {
+  auto ring = *netif::ring_view::make(tx_ring_page_.page(0), netif::tx_slot_size);
+  const auto& m = f.meta();
+  const bool gso = m.gso != proto::gso_type::none;
+  const auto data_slots = static_cast<std::uint32_t>((f.size() + page_size - 1) / page_size);
+  const std::uint32_t slots = data_slots + (gso ? 1u : 0u);
+  if (tx_free_.size() < data_slots ||
+      netif::free_requests(tx_front_.req_prod_pvt, tx_front_.rsp_cons, ring.size()) < slots)
+    return false;
+  std::uint16_t flags = 0;
+  if (m.l4_checksum == proto::checksum_state::partial || gso)
+    flags = netif::txf::csum_blank | netif::txf::data_validated;
+  else if (m.l4_checksum == proto::checksum_state::verified)
+    flags = netif::txf::data_validated;
+  // Copied page by page straight from the packet's two slices.
+  const std::pair<proto::bytes, std::size_t> parts[] = {{f.head(), 0}, {f.tail(), f.head().size()}};
+  for (std::uint32_t k = 0; k < data_slots; ++k) {
+    const std::uint16_t id = tx_free_.back();
+    tx_free_.pop_back();
+    tx_outstanding_[id] = true;
+    const std::size_t off = std::size_t{k} * page_size;
+    const std::size_t n = std::min(page_size, f.size() - off);
+    for (const auto& [part, begin] : parts) {
+      const std::size_t lo = std::max(off, begin), hi = std::min(off + n, begin + part.size());
+      if (lo < hi) std::memcpy(tx_pages_.page(id).data() + (lo - off), part.data() + (lo - begin), hi - lo);
+    }
+    netif::tx_request r;
+    r.gref = tx_pages_.refs()[id];
+    r.offset = 0;
+    r.id = id;
+    r.size = static_cast<std::uint16_t>(k == 0 ? f.size() : n);
+    r.flags = static_cast<std::uint16_t>((k == 0 ? flags : 0) | (k + 1 < data_slots ? netif::txf::more_data : 0) |
+                                         (k == 0 && gso ? netif::txf::extra_info : 0));
+    netif::write_tx_request(ring.slot(tx_front_.req_prod_pvt++), r);
+    if (k == 0 && gso) {
+      netif::extra_info e;
+      e.type = static_cast<std::uint8_t>(netif::extra_type::gso);
+      e.gso_size = m.gso_size;
+      e.gso_type = static_cast<std::uint8_t>(m.gso == proto::gso_type::tcpv4 ? netif::gso_type::tcpv4
+                                                                             : netif::gso_type::tcpv6);
+      netif::write_extra(ring.slot(tx_front_.req_prod_pvt++), e);
+    }
+  }
+  ++counters_.tx_packets;
+  counters_.tx_bytes += f.size();
+  return true;
 }
 
 void connection::reclaim_tx() {
@@ -256,6 +285,7 @@ std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max
     (void)events_->unmask(**p);
   }
   reclaim_tx();
+  if (!closed_) flush_tx();
   const std::size_t before = out.size();
   if (!closed_) process_rx(out, max, pool);
   return out.size() - before;

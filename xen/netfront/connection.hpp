@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -81,7 +82,10 @@ class connection {
 
   // Frames the backend delivered, up to max; also reclaims answered tx slots.
   std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
-  // Copies frames into free tx pages and publishes them; returns how many were taken.
+  // Copies frames into free tx pages and publishes them; frames the ring
+  // cannot take now wait in a bounded backlog (sent as responses free pages,
+  // from receive()); beyond it they are dropped (tx_ring_full). Returns how
+  // many were taken (sent or queued).
   std::size_t send(std::span<const proto::packet> frames);
 
   // Ends the event channel, then the grants (revocation waits for the backend to unmap).
@@ -99,6 +103,9 @@ class connection {
   void reclaim_tx();
   void process_rx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
   void post_rx(std::uint32_t count);
+  // Places one frame on the tx ring; false when the ring or the pages are short now.
+  bool place_tx(const proto::packet& f);
+  void flush_tx();
 
   std::unique_ptr<grant_sharer> sharer_;
   std::unique_ptr<event_channels> events_;
@@ -109,6 +116,8 @@ class connection {
   // Tx ids are page numbers; a page is free again only after its response.
   std::vector<std::uint16_t> tx_free_;
   std::array<bool, netif::tx_ring_size> tx_outstanding_{};
+  std::deque<proto::packet> tx_backlog_;
+  static constexpr std::size_t tx_backlog_max = 512;
   backend_features features_;
   bool connected_ = false;
   bool closed_ = false;
