@@ -21,27 +21,29 @@ inline const std::string fe_path = "/local/domain/5/device/vif/0";
 // What libxl does, as dom0.
 struct toolstack {
   xen::xenstore& xs;
-  void add_vif(const std::string& ip = "10.137.0.10") {
+  void add_vif(const std::string& ip = "10.137.0.10", xen::domid front = fe_dom) {
+    const std::string bdir = "/local/domain/1/backend/vif/" + std::to_string(front) + "/0";
+    const std::string fdir = "/local/domain/" + std::to_string(front) + "/device/vif/0";
     REQUIRE(xen::with_transaction(xs, [&](xen::xs_transaction t) -> xen::status {
       const std::pair<std::string, std::string> be[] = {
-          {"frontend", fe_path}, {"frontend-id", "5"}, {"online", "1"}, {"state", "1"},
+          {"frontend", fdir}, {"frontend-id", std::to_string(front)}, {"online", "1"}, {"state", "1"},
           {"script", "/bin/true"}, {"mac", "00:16:3e:5e:6c:00"}, {"ip", ip}, {"handle", "0"}, {"type", "vif"}};
       // As libxl: every node gets its ACL (owner, and the other end may read).
-      const xen::xs_permissions be_perms{{backend_dom, xen::xs_access::none}, {fe_dom, xen::xs_access::read}};
-      const xen::xs_permissions fe_perms{{fe_dom, xen::xs_access::none}, {backend_dom, xen::xs_access::read}};
-      if (auto s = xs.mkdir(be_path, t); !s) return s;
-      if (auto s = xs.set_permissions(be_path, be_perms, t); !s) return s;
+      const xen::xs_permissions be_perms{{backend_dom, xen::xs_access::none}, {front, xen::xs_access::read}};
+      const xen::xs_permissions fe_perms{{front, xen::xs_access::none}, {backend_dom, xen::xs_access::read}};
+      if (auto s = xs.mkdir(bdir, t); !s) return s;
+      if (auto s = xs.set_permissions(bdir, be_perms, t); !s) return s;
       for (const auto& [k, v] : be) {
-        if (auto s = xs.write(be_path + "/" + k, v, t); !s) return s;
-        if (auto s = xs.set_permissions(be_path + "/" + k, be_perms, t); !s) return s;
+        if (auto s = xs.write(bdir + "/" + k, v, t); !s) return s;
+        if (auto s = xs.set_permissions(bdir + "/" + k, be_perms, t); !s) return s;
       }
       const std::pair<std::string, std::string> fe[] = {
-          {"backend", be_path}, {"backend-id", "1"}, {"state", "1"}, {"handle", "0"}, {"mac", "00:16:3e:5e:6c:00"}};
-      if (auto s = xs.mkdir(fe_path, t); !s) return s;
-      if (auto s = xs.set_permissions(fe_path, fe_perms, t); !s) return s;
+          {"backend", bdir}, {"backend-id", "1"}, {"state", "1"}, {"handle", "0"}, {"mac", "00:16:3e:5e:6c:00"}};
+      if (auto s = xs.mkdir(fdir, t); !s) return s;
+      if (auto s = xs.set_permissions(fdir, fe_perms, t); !s) return s;
       for (const auto& [k, v] : fe) {
-        if (auto s = xs.write(fe_path + "/" + k, v, t); !s) return s;
-        if (auto s = xs.set_permissions(fe_path + "/" + k, fe_perms, t); !s) return s;
+        if (auto s = xs.write(fdir + "/" + k, v, t); !s) return s;
+        if (auto s = xs.set_permissions(fdir + "/" + k, fe_perms, t); !s) return s;
       }
       return xen::done{};
     }));

@@ -175,4 +175,10 @@ std::size_t hypervisor::mappings_held(domid d) const {
   return n;
 }
 
+std::size_t hypervisor::ports_bound(domid d) const {
+  std::lock_guard lock(mu_);
+  const domain* dom = find(d);
+  return dom == nullptr ? 0 : dom->ports.size();
+}
+
 }  // namespace aw::xen::sim

@@ -52,6 +52,7 @@ class hypervisor : public std::enable_shared_from_this<hypervisor> {
   [[nodiscard]] std::size_t pages_in_use(domid d) const;    // shared or awaiting reclaim
   [[nodiscard]] std::size_t grants_active(domid d) const;   // refs d has granted and not revoked
   [[nodiscard]] std::size_t mappings_held(domid d) const;   // foreign pages d maps now
+  [[nodiscard]] std::size_t ports_bound(domid d) const;     // event channel ports d has open
 
   // Internal: used by the per-domain handles (see hypervisor.cpp, sim_grants.cpp, sim_events.cpp).
   struct page_state {
