@@ -3,11 +3,14 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <memory>
 #include <unordered_map>
 
 #include "actors/messages.hpp"
+#include "actors/trace.hpp"
 #include "actors/status.hpp"
 
 namespace aw::actors {
@@ -17,12 +20,25 @@ struct firewall_state {
   std::unique_ptr<firewall::firewall> fw;  // set when the actor starts (CAF 0.17 states are default-built)
   proto::buffer_pool pool;
   std::unordered_map<proto::ipv4_address, caf::actor> clients;
+  // Each client's last rules, kept while its port is down: a restarted or re-created
+  // port gets them back at once (QubesDB sends them only when they change).
+  std::unordered_map<proto::ipv4_address, rules::ruleset_ptr> rules;
   caf::actor uplink;
+  // Egress back-pressure: transmit batches each port has not taken yet (a port answers
+  // every transmit_packets with credit{1}), and the ingress ports whose credit is held
+  // back while some port is behind. A flood then waits in its own device, and is dropped
+  // there, instead of queueing in actorwall ahead of every other client's packets.
+  std::unordered_map<caf::actor_addr, std::uint32_t> egress;
+  std::vector<caf::actor> withheld;
   std::vector<firewall::outgoing> out;
   std::uint64_t no_port = 0;  // packets for a client or uplink with no port up
+  std::uint64_t credit_withheld = 0;  // ingress batches whose credit waited for egress
 
   static inline const char* name = "firewall";
 };
+
+// At most this many transmit batches queued at a port before ingress credit is held.
+constexpr std::uint32_t max_egress_in_flight = 2;
 
 nat::clock_time now() {
   return std::chrono::duration_cast<nat::clock_time>(std::chrono::steady_clock::now().time_since_epoch());
@@ -39,19 +55,50 @@ void dispatch(caf::stateful_actor<firewall_state>* self) {
     else to_clients[o.client].push_back(std::move(o.pkt));
   }
   st.out.clear();
+  auto& trace = tracer::instance();
+  auto transmit = [&](const caf::actor& port, std::vector<proto::packet>&& pkts, const std::string& to) {
+    if (trace.messages_on()) trace.message("firewall", to, "transmit_packets", pkts);
+    ++st.egress[port.address()];
+    self->send(port, transmit_packets{std::move(pkts)});
+  };
   if (!to_uplink.empty()) {
-    if (st.uplink) self->send(st.uplink, transmit_packets{std::move(to_uplink)});
+    if (st.uplink) transmit(st.uplink, std::move(to_uplink), "port uplink");
     else st.no_port += to_uplink.size();
   }
   for (auto& [ip, pkts] : to_clients) {
     auto it = st.clients.find(ip);
-    if (it != st.clients.end()) self->send(it->second, transmit_packets{std::move(pkts)});
+    if (it != st.clients.end())
+      transmit(it->second, std::move(pkts), trace.messages_on() ? "port of client " + ip.to_string() : std::string{});
     else st.no_port += pkts.size();
   }
 }
 
+bool egress_behind(const firewall_state& st) {
+  return std::any_of(st.egress.begin(), st.egress.end(), [](const auto& e) { return e.second >= max_egress_in_flight; });
+}
+
 void give_credit(caf::stateful_actor<firewall_state>* self) {
-  if (auto sender = caf::actor_cast<caf::actor>(self->current_sender())) self->send(sender, credit{1});
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!sender) return;
+  if (egress_behind(self->state)) {
+    ++self->state.credit_withheld;
+    self->state.withheld.push_back(std::move(sender));
+  } else {
+    self->send(sender, credit{1});
+  }
+}
+
+// A port took a transmit batch, or went away with its queue: owed credit goes out
+// once no port is behind.
+void egress_done(caf::stateful_actor<firewall_state>* self, const caf::actor_addr& port, std::uint32_t batches) {
+  auto& st = self->state;
+  if (auto it = st.egress.find(port); it != st.egress.end()) {
+    it->second -= std::min(it->second, batches);
+    if (it->second == 0) st.egress.erase(it);
+  }
+  if (egress_behind(st)) return;
+  for (auto& a : st.withheld) self->send(a, credit{1});
+  st.withheld.clear();
 }
 
 caf::behavior firewall_actor(caf::stateful_actor<firewall_state>* self, firewall_actor_config config) {
@@ -72,21 +119,37 @@ caf::behavior firewall_actor(caf::stateful_actor<firewall_state>* self, firewall
       [=](const client_port_up& up) {
         self->state.fw->add_client(up.client);
         self->state.clients[up.client] = up.port;
+        if (auto it = self->state.rules.find(up.client); it != self->state.rules.end())
+          self->state.fw->set_rules(up.client, it->second);
       },
       [=](const client_port_down& down) {
         // Every mapping of the client goes, in both directions.
         self->state.fw->remove_client(down.client);
-        self->state.clients.erase(down.client);
+        if (auto it = self->state.clients.find(down.client); it != self->state.clients.end()) {
+          auto port = it->second.address();
+          self->state.clients.erase(it);
+          egress_done(self, port, UINT32_MAX);
+        }
       },
-      [=](const uplink_port& up) { self->state.uplink = up.port; },
-      [=](const client_rules& r) { self->state.fw->set_rules(r.client, r.rules); },
+      [=](const uplink_port& up) {
+        if (self->state.uplink && self->state.uplink != up.port) egress_done(self, self->state.uplink.address(), UINT32_MAX);
+        self->state.uplink = up.port;
+      },
+      [=](credit c) { egress_done(self, caf::actor_cast<caf::actor_addr>(self->current_sender()), c.batches); },
+      [=](const client_rules& r) {
+        self->state.rules[r.client] = r.rules;
+        self->state.fw->set_rules(r.client, r.rules);
+      },
       [=](const connected_ips& c) { self->state.fw->set_connected_ips(c.ips); },
       [=](tick_atom) {
         self->state.fw->tick(now(), self->state.out);
         dispatch(self);
         self->delayed_send(self, tick, tick_atom_v);
       },
-      [=](stats_atom) -> std::string { return format_firewall_status(*self->state.fw, self->state.no_port); },
+      [=](stats_atom) -> std::string {
+        return format_firewall_status(*self->state.fw, self->state.no_port) + "credit_withheld " +
+               std::to_string(self->state.credit_withheld) + "\n";
+      },
   };
 }
 

@@ -23,6 +23,10 @@ class frame_device {
   virtual std::size_t send(std::span<const proto::packet> frames) = 0;
   // The device's own counters as "name value" lines, each name prefixed.
   [[nodiscard]] virtual std::string counters(const std::string& prefix) const = 0;
+  // True once the device has gone for good (a TAP deleted with its namespace, a vif
+  // disconnected): its port stops with port_device_gone() and the supervisor waits
+  // for a new device (port_spec::open) without counting a crash.
+  [[nodiscard]] virtual bool gone() const { return false; }
 };
 
 }  // namespace aw::actors

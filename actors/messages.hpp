@@ -70,6 +70,18 @@ struct connected_ips {
   std::vector<proto::ipv4_address> ips;
 };
 
+// A client vif's backend directory appeared (the XenStore watcher to the supervisor).
+struct vif_added {
+  std::string backend_path;
+  proto::ipv4_address client;  // from the toolstack's `ip`
+  proto::mac_address client_mac;
+  std::string name;  // "vif<frontend>.<devid>"
+};
+// The port of that vif ended (the supervisor to the watcher): report it again if it is back.
+struct vif_released {
+  std::string backend_path;
+};
+
 }  // namespace aw::actors
 
 CAF_BEGIN_TYPE_ID_BLOCK(actorwall, caf::first_custom_type_id)
@@ -83,6 +95,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(actorwall, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::uplink_port))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::client_rules))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::connected_ips))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::vif_added))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::vif_released))
   CAF_ADD_ATOM(actorwall, aw::actors, tick_atom, "tick")
   CAF_ADD_ATOM(actorwall, aw::actors, stats_atom, "stats")
   CAF_ADD_ATOM(actorwall, aw::actors, restart_atom, "restart")
@@ -101,3 +115,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::client_port_down)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::uplink_port)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::client_rules)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::connected_ips)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::vif_added)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::vif_released)

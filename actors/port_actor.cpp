@@ -4,6 +4,7 @@
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/trace.hpp"
 #include "firewall/arp_responder.hpp"
 #include "protocol/arp.hpp"
 #include "protocol/framing.hpp"
@@ -37,6 +38,7 @@ using port_actor_t = caf::stateful_actor<port_state>;
 
 void send_frames(port_state& st, const std::vector<proto::packet>& frames) {
   if (frames.empty()) return;
+  if (tracer::instance().frames_on()) tracer::instance().frames(st.config.name, frames);
   std::size_t sent = st.device->send(frames);
   st.stats.tx_frames += sent;
   st.stats.tx_dropped += frames.size() - sent;
@@ -80,6 +82,13 @@ void drain(port_actor_t* self) {
   st.frames.clear();
   st.replies.clear();
   st.device->receive(st.frames, max_batch, st.pool);
+  if (st.device->gone()) {
+    // Not re-armed: a gone device polls as an error for good.
+    self->quit(port_device_gone());
+    return;
+  }
+  auto& trace = tracer::instance();
+  if (trace.frames_on()) trace.frames(st.config.name, st.frames);
   std::vector<proto::packet> ips;
   ips.reserve(st.frames.size());
   for (const auto& frame : st.frames) {
@@ -117,6 +126,9 @@ void drain(port_actor_t* self) {
   }
   send_frames(st, st.replies);
   if (!ips.empty()) {
+    if (trace.messages_on())
+      trace.message("port " + st.config.name, "firewall",
+                    st.config.role == port_role::client ? "client_packets" : "uplink_packets", ips);
     if (st.config.role == port_role::client)
       self->send(st.firewall, client_packets{st.config.client_ip, std::move(ips)});
     else
@@ -150,6 +162,7 @@ caf::behavior port_actor(port_actor_t* self, port_config config, std::shared_ptr
       },
       [=](const transmit_packets& t) {
         auto& s = self->state;
+        self->send(s.firewall, credit{1});  // taken: the firewall may send the next batch
         proto::ethernet_repr link{s.config.client_mac, s.config.own_mac, proto::ethertype::ipv4, std::nullopt};
         if (s.config.role == port_role::uplink) {
           if (!s.gateway_mac) {

@@ -6,6 +6,8 @@
 
 #include <caf/fwd.hpp>
 #include <caf/actor.hpp>
+#include <caf/error.hpp>
+#include <caf/sec.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +38,10 @@ struct port_config {
   std::uint32_t max_batches_in_flight = 4;        // credit towards the firewall actor
   std::chrono::milliseconds arp_retry{1000};
 };
+
+// The exit reason of a port whose device went away for good (frame_device::gone()):
+// not a crash; the supervisor waits for the device to come back.
+inline caf::error port_device_gone() { return caf::make_error(caf::sec::socket_disconnected); }
 
 // The port's counters, answered to stats_atom as "name value" lines.
 caf::actor spawn_port_actor(caf::actor_system& sys, port_config config, std::unique_ptr<frame_device> device,

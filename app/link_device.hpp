@@ -1,6 +1,6 @@
 // app/link_device.hpp — a Linux link as a port's frame device. The link is shared so a
-// restarted port takes over the same device (a TAP moved into a namespace cannot be
-// re-created there by reopening).
+// port restarted after a crash takes over the same device; a gone device (a TAP deleted
+// with its namespace) is replaced by a new one (app/main.cpp, tap_devices).
 #pragma once
 
 #include <memory>
@@ -21,6 +21,7 @@ class link_device final : public actors::frame_device {
     // Frames the kernel queue cannot take now are dropped (and counted by the link).
     return link_->send(frames);
   }
+  bool gone() const override { return link_->gone(); }
   std::string counters(const std::string& prefix) const override {
     std::string out;
     link::for_each_counter(link_->counters(), [&](std::string_view name, std::uint64_t v) {

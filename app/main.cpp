@@ -13,6 +13,7 @@
 #include "actors/config_actor.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "actors/trace.hpp"
 #include "actors/reactor.hpp"
 #include "app/link_device.hpp"
 #include "app/options.hpp"
@@ -56,6 +57,25 @@ std::function<std::unique_ptr<actors::frame_device>()> device_of(std::shared_ptr
   return [l] { return std::unique_ptr<actors::frame_device>{std::make_unique<app::link_device>(l)}; };
 }
 
+// A TAP port's devices: the same TAP across port restarts (a crash); once it is gone
+// (deleted with the namespace it was moved to), a new TAP of the same name, moved into
+// the namespace of that name when it exists again. While the namespace is missing it
+// answers nullptr quietly and the supervisor keeps waiting.
+std::function<std::unique_ptr<actors::frame_device>()> tap_devices(app::tap_port t, std::shared_ptr<link::link> first) {
+  auto current = std::make_shared<std::shared_ptr<link::link>>(std::move(first));
+  return [t = std::move(t), current]() -> std::unique_ptr<actors::frame_device> {
+    auto& l = *current;
+    if (l && l->gone()) l.reset();  // closes the old fd once the stopped port lets go of it too
+    if (!l) {
+      if (t.netns && ::access(("/run/netns/" + *t.netns).c_str(), F_OK) != 0) return nullptr;
+      l = open_tap(t);
+      if (!l) return nullptr;
+      actors::log_info("TAP " + t.name + " created again" + (t.netns ? " in " + *t.netns : std::string{}));
+    }
+    return std::make_unique<app::link_device>(l);
+  };
+}
+
 int signal_fd() {
   sigset_t set;
   sigemptyset(&set);
@@ -86,11 +106,16 @@ int main(int argc, char** argv) {
 
   // The links, before the actors that drive them.
   std::shared_ptr<link::link> uplink;
-  if (o.uplink_tap) uplink = open_tap(*o.uplink_tap);
+  std::function<std::unique_ptr<actors::frame_device>()> uplink_devices;
+  if (o.uplink_tap) {
+    uplink = open_tap(*o.uplink_tap);
+    uplink_devices = tap_devices(*o.uplink_tap, uplink);
+  }
   else if (o.uplink_interface) {
     auto p = link::packet_link::open({.interface = *o.uplink_interface});
     if (p) uplink = std::shared_ptr<link::link>{std::move(*p)};
     else actors::log_error("uplink " + *o.uplink_interface + ": " + p.error().what);
+    uplink_devices = device_of(uplink);
   }
   if (!uplink) return 1;
 
@@ -105,14 +130,34 @@ int main(int argc, char** argv) {
   fc.reject_with_icmp = !o.silent_drop;
   sc.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .interface = 0,
                 .own_mac = net->mac.value_or(default_uplink_mac), .own_ip = net->ip, .gateway_ip = net->gateway},
-               device_of(uplink)};
+               uplink_devices};
   std::uint32_t next_interface = 1;
   for (const auto& c : o.client_taps) {
     auto l = open_tap(c);
     if (!l) return 1;
     sc.clients.push_back({{.role = actors::port_role::client, .name = c.name, .interface = next_interface++,
                            .own_mac = backend_mac, .client_ip = c.client_ip, .client_mac = qubes_client_mac},
-                          device_of(l)});
+                          tap_devices(c, l)});
+  }
+
+  if (o.xen) {
+    auto platform = actors::real_xen_platform();
+    if (!platform) {
+      actors::log_error(std::string{"--xen: cannot reach XenStore or /dev/xen: "} +
+                        std::string{xen::to_string(platform.error())});
+      return 1;
+    }
+    actors::log_info("serving the client vifs of domain " + std::to_string(platform->self));
+    sc.xen = std::move(*platform);
+  }
+
+  if (o.trace_file || o.pcap_dir) {
+    if (!actors::tracer::instance().start({o.trace_file.value_or(""), o.pcap_dir})) {
+      actors::log_error("cannot create the trace file or the pcap directory");
+      return 1;
+    }
+    actors::log_info("tracing:" + (o.trace_file ? " messages to " + *o.trace_file : std::string{}) +
+                     (o.pcap_dir ? " frames to " + *o.pcap_dir + "/" : std::string{}));
   }
 
   caf::actor_system_config cfg;
@@ -172,6 +217,7 @@ int main(int argc, char** argv) {
   caf::anon_send_exit(config, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
+  actors::tracer::instance().stop();  // completes the JSON array
   actors::log_info("stopped");
   return 0;
 }

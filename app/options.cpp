@@ -33,6 +33,13 @@ parse_outcome parse_options(int argc, char** argv) {
   cli.add_option("--uplink-interface", uplink_if, "uplink by AF_PACKET on an existing interface (see docs/link.md)");
   std::vector<std::string> clients;
   cli.add_option("--client-tap", clients, "a client on a TAP device actorwall creates: NAME=IP[@NETNS] (repeatable)");
+  cli.add_flag("--xen", o.xen,
+               "serve the client vifs dom0 gives this domain (userspace netback through /dev/xen; "
+               "the kernel's xen-netback must not be loaded)");
+  std::string trace_file, pcap_dir;
+  cli.add_option("--trace", trace_file,
+                 "record the messages between actors as Chrome trace-event JSON in this file (Perfetto, chrome://tracing)");
+  cli.add_option("--pcap", pcap_dir, "write each interface's frames to DIR/<interface>.pcap (tshark, Wireshark)");
   std::string status;
   cli.add_option("--status-socket", status, "serve the counters on this unix socket (one dump per connection)");
   std::string level = "info";
@@ -59,6 +66,8 @@ parse_outcome parse_options(int argc, char** argv) {
       o.client_taps.push_back(std::move(t));
     }
     if (!status.empty()) o.status_socket = status;
+    if (!trace_file.empty()) o.trace_file = trace_file;
+    if (!pcap_dir.empty()) o.pcap_dir = pcap_dir;
     o.log_level = level == "error" ? actors::log_level::error
                   : level == "warning" ? actors::log_level::warning
                   : level == "debug" ? actors::log_level::debug

@@ -21,6 +21,9 @@ struct options {
   std::optional<tap_port> uplink_tap;
   std::optional<std::string> uplink_interface;  // AF_PACKET on an existing interface
   std::vector<tap_port> client_taps;
+  bool xen = false;  // serve this domain's client vifs (userspace netback)
+  std::optional<std::string> trace_file;  // Chrome trace-event JSON of actor messages
+  std::optional<std::string> pcap_dir;    // one pcap file per interface
   std::optional<std::string> status_socket;
   actors::log_level log_level = actors::log_level::info;
   bool silent_drop = false;

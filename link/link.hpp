@@ -51,6 +51,12 @@ class link {
   // (counted once in would_block): retry when fd() is writable, or drop.
   virtual std::size_t send(std::span<const proto::packet> frames) noexcept = 0;
 
+  // True once the device is gone for good (deleted with the network namespace it was
+  // moved to): nothing will be received or sent again, the owner closes the link and
+  // may open a new one. A device that is only down is not gone. Links that cannot
+  // tell say false.
+  [[nodiscard]] virtual bool gone() const noexcept { return false; }
+
   [[nodiscard]] const link_counters& counters() const noexcept { return counters_; }
   // Stamped into meta.interface of every received frame.
   [[nodiscard]] std::uint32_t interface_id() const noexcept { return interface_id_; }

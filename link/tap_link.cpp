@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <cstring>
 
@@ -53,6 +54,12 @@ proto::mac_address tap_link::device_mac() const noexcept {
   if (::ioctl(fd_.get(), SIOCGIFHWADDR, &ifr) == 0)
     std::memcpy(mac.bytes.data(), ifr.ifr_hwaddr.sa_data, mac.bytes.size());
   return mac;
+}
+
+bool tap_link::gone() const noexcept {
+  if (counters_[link_error::link_gone] == 0) return false;  // no system call on the data path
+  ifreq ifr{};
+  return ::ioctl(fd_.get(), TUNGETIFF, &ifr) < 0 && errno == EBADFD;
 }
 
 std::size_t tap_link::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) noexcept {

@@ -40,6 +40,9 @@ class tap_link final : public link {
   // The MAC of the kernel side of the link (the device's address), wherever it lives now.
   [[nodiscard]] proto::mac_address device_mac() const noexcept;
   [[nodiscard]] const tap_config& config() const noexcept { return config_; }
+  // After a link_gone error: the tun file is detached from its device (TUNGETIFF
+  // answers EBADFD), i.e. the device was deleted, e.g. with its namespace.
+  [[nodiscard]] bool gone() const noexcept override;
 
   std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) noexcept override;
   std::size_t send(std::span<const proto::packet> frames) noexcept override;

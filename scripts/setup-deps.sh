@@ -11,7 +11,12 @@ packages=(
   # network namespaces and real peers for the link tests and the lab
   iproute2 iputils-ping
   # the lab's netvm and clients: DNS server, NAT, traffic tools
-  dnsmasq-base nftables iperf3 curl traceroute bind9-dnsutils
+  dnsmasq-base nftables iperf3 curl traceroute bind9-dnsutils nmap python3-scapy
+  # the end-to-end test on a real hypervisor (tests/xen-e2e, scripts/xen-e2e.sh):
+  # QEMU (TCG), Xen 4.17 and its toolstack for dom0, the Debian kernel for dom0
+  # and the PV domUs (its modules: xen-netfront, gntdev, ...), the initramfs tools
+  qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils
+  linux-image-amd64 kmod busybox-static cpio
 )
 
 missing=()

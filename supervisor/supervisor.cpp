@@ -8,6 +8,7 @@
 
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "actors/netback_device.hpp"
 
 namespace aw::supervisor {
 namespace {
@@ -20,6 +21,8 @@ struct supervised_port {
   std::deque<steady_clock::time_point> crashes;  // within the restart window
   milliseconds backoff{0};
   bool given_up = false;
+  bool waiting = false;  // its device is gone: reopening every reopen_interval
+  bool retired = false;  // a vif that went away: the slot may be reused
 };
 
 struct supervisor_state {
@@ -29,7 +32,12 @@ struct supervisor_state {
   std::vector<supervised_port> ports;  // [0] is the uplink
   std::uint64_t restarts = 0;
   std::uint64_t gave_up = 0;
+  std::uint64_t devices_lost = 0;  // ports stopped because their device went away
+  std::uint64_t devices_back = 0;  // ... and started again on a new device
   bool stopping = false;
+  caf::actor vif_watcher;
+  std::uint64_t vifs_started = 0, vifs_retired = 0, vif_open_failures = 0;
+  std::uint32_t next_interface = 100;  // interface ids of vif ports
   static inline const char* name = "supervisor";
 };
 
@@ -45,7 +53,7 @@ bool start_port(supervisor_actor* self, std::size_t i) {
   auto& p = st.ports[i];
   auto device = p.spec.open ? p.spec.open() : nullptr;
   if (!device) {
-    actors::log_error("cannot open port " + p.spec.config.name);
+    if (!p.waiting) actors::log_error("cannot open port " + p.spec.config.name);
     return false;
   }
   p.handle = actors::spawn_port_actor(self->system(), p.spec.config, std::move(device), *st.io, st.firewall);
@@ -63,7 +71,28 @@ void on_port_down(supervisor_actor* self, std::size_t i, const caf::error& reaso
   p.handle = nullptr;
   if (p.spec.config.role == actors::port_role::uplink) self->send(st.firewall, actors::uplink_port{});
   else self->send(st.firewall, actors::client_port_down{p.spec.config.client_ip});
-  if (st.stopping || !is_crash(reason)) return;
+  if (st.stopping) return;
+  if (reason == actors::port_device_gone() && !p.spec.vif_backend_path.empty()) {
+    // dom0 detached the vif and its backend directory is gone: the client's
+    // flows went with client_port_down above; the slot is free for a new vif.
+    p.retired = true;
+    ++st.vifs_retired;
+    actors::log_info("vif " + p.spec.config.name + " detached");
+    if (st.vif_watcher) self->send(st.vif_watcher, actors::vif_released{p.spec.vif_backend_path});
+    return;
+  }
+  if (reason == actors::port_device_gone()) {
+    // The client (or netvm) went away with its device: its flows are gone (above),
+    // and the port comes back when a device can be opened again. No backoff, no
+    // crash count: waiting is not failing.
+    ++st.devices_lost;
+    p.waiting = true;
+    p.backoff = milliseconds{0};
+    actors::log_warning("port " + p.spec.config.name + ": its device is gone; waiting for it to come back");
+    self->delayed_send(self, st.config.reopen_interval, actors::restart_atom_v, static_cast<std::uint32_t>(i));
+    return;
+  }
+  if (!is_crash(reason)) return;
   const auto now = steady_clock::now();
   p.crashes.push_back(now);
   while (!p.crashes.empty() && now - p.crashes.front() > st.config.restart_window) p.crashes.pop_front();
@@ -81,15 +110,58 @@ void on_port_down(supervisor_actor* self, std::size_t i, const caf::error& reaso
   self->delayed_send(self, p.backoff, actors::restart_atom_v, static_cast<std::uint32_t>(i));
 }
 
+// A vif the watcher reported: a client port on a netback device of its own.
+void add_vif(supervisor_actor* self, const actors::vif_added& v) {
+  auto& st = self->state;
+  if (st.stopping || !st.config.xen) return;
+  for (const auto& p : st.ports)
+    if (!p.retired && p.spec.vif_backend_path == v.backend_path) return;  // already served
+  port_spec spec;
+  spec.vif_backend_path = v.backend_path;
+  spec.config.role = actors::port_role::client;
+  spec.config.name = v.name;
+  spec.config.client_ip = v.client;
+  spec.config.client_mac = v.client_mac;
+  spec.config.interface = st.next_interface++;
+  spec.open = [platform = *st.config.xen, path = v.backend_path,
+               cfg = st.config.netback]() -> std::unique_ptr<actors::frame_device> {
+    auto xs = platform.open_xenstore();
+    if (!xs) return nullptr;
+    auto d = actors::netback_device::open(std::move(*xs), path, platform.open_handles, cfg);
+    if (!d) return nullptr;
+    return std::move(*d);
+  };
+  std::size_t slot = st.ports.size();
+  for (std::size_t i = 1; i < st.ports.size(); ++i)
+    if (st.ports[i].retired) slot = i;
+  supervised_port entry{std::move(spec), nullptr, {}, milliseconds{0}, false, false, false};
+  if (slot == st.ports.size()) st.ports.push_back(std::move(entry));
+  else st.ports[slot] = std::move(entry);
+  if (!start_port(self, slot)) {
+    // Removed meanwhile, or malformed: release it after a pause so a vif that
+    // keeps failing is retried at a bounded rate, not in a loop.
+    ++st.vif_open_failures;
+    st.ports[slot].retired = true;
+    if (st.vif_watcher) self->delayed_send(st.vif_watcher, seconds{1}, actors::vif_released{v.backend_path});
+    return;
+  }
+  ++st.vifs_started;
+  actors::log_info("vif " + v.name + " (" + v.client.to_string() + ") served at " + v.backend_path);
+}
+
 caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, actors::reactor* io) {
   auto& st = self->state;
   st.config = std::move(config);
   st.io = io;
   st.firewall = actors::spawn_firewall_actor(self->system(), st.config.firewall);
   self->monitor(st.firewall);
-  st.ports.push_back({st.config.uplink, nullptr, {}, milliseconds{0}, false});
-  for (auto& c : st.config.clients) st.ports.push_back({c, nullptr, {}, milliseconds{0}, false});
+  st.ports.push_back({st.config.uplink, nullptr, {}, milliseconds{0}, false, false, false});
+  for (auto& c : st.config.clients) st.ports.push_back({c, nullptr, {}, milliseconds{0}, false, false, false});
   for (std::size_t i = 0; i < st.ports.size(); ++i) start_port(self, i);
+  if (st.config.xen) {
+    st.vif_watcher = actors::spawn_vif_watcher(self->system(), *st.config.xen, *st.io, self);
+    self->monitor(st.vif_watcher);
+  }
 
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& s = self->state;
@@ -97,6 +169,14 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
       // The NAT state is gone with it: every flow restarts. Nothing to do but say so loudly.
       actors::log_error("the firewall actor stopped (" + caf::to_string(down.reason) + "): shutting down");
       self->quit(down.reason);
+      return;
+    }
+    if (s.vif_watcher && down.source == s.vif_watcher.address()) {
+      // It holds no state the vifs need: a new one lists backend/vif again.
+      s.vif_watcher = nullptr;
+      if (s.stopping) return;
+      actors::log_error("the vif watcher stopped (" + caf::to_string(down.reason) + "): restarting it in 1 s");
+      self->delayed_send(self, seconds{1}, actors::tick_atom_v);
       return;
     }
     for (std::size_t i = 0; i < s.ports.size(); ++i) {
@@ -107,6 +187,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
     // Orderly shutdown: ports first (each tears its device down), then the firewall.
     auto& s = self->state;
     s.stopping = true;
+    if (s.vif_watcher) self->send_exit(s.vif_watcher, caf::exit_reason::user_shutdown);
     for (auto& p : s.ports)
       if (p.handle) self->send_exit(p.handle, caf::exit_reason::user_shutdown);
     self->send_exit(s.firewall, caf::exit_reason::user_shutdown);
@@ -115,17 +196,42 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
   return {
       [self](actors::restart_atom, std::uint32_t i) {
         auto& s = self->state;
-        if (s.stopping || i >= s.ports.size() || s.ports[i].handle || s.ports[i].given_up) return;
+        if (s.stopping || i >= s.ports.size() || s.ports[i].handle || s.ports[i].given_up || s.ports[i].retired) return;
+        if (auto& p = s.ports[i]; p.waiting) {
+          if (!start_port(self, i)) {
+            self->delayed_send(self, s.config.reopen_interval, actors::restart_atom_v, i);
+            return;
+          }
+          p.waiting = false;
+          ++s.devices_back;
+          actors::log_info("port " + p.spec.config.name + ": running again on a new device");
+          return;
+        }
         ++s.restarts;
         if (!start_port(self, i)) on_port_down(self, i, caf::sec::runtime_error);
+      },
+      [self](const actors::vif_added& v) { add_vif(self, v); },
+      [self](actors::tick_atom) {
+        auto& s = self->state;
+        if (s.stopping || s.vif_watcher || !s.config.xen) return;
+        s.vif_watcher = actors::spawn_vif_watcher(self->system(), *s.config.xen, *s.io, self);
+        self->monitor(s.vif_watcher);
+        // Its fresh listing reports every vif again; those already served are skipped.
       },
       [self](actors::firewall_handle_atom) { return self->state.firewall; },
       [self](actors::stats_atom) -> caf::result<std::string> {
         auto& s = self->state;
         auto rp = self->make_response_promise<std::string>();
-        auto text = std::make_shared<std::string>("supervisor.restarts " + std::to_string(s.restarts) +
-                                                  "\nsupervisor.gave_up " + std::to_string(s.gave_up) + "\n");
+        const auto waiting = std::count_if(s.ports.begin(), s.ports.end(), [](const auto& p) { return p.waiting; });
+        auto text = std::make_shared<std::string>(
+            "supervisor.restarts " + std::to_string(s.restarts) + "\nsupervisor.gave_up " + std::to_string(s.gave_up) +
+            "\nsupervisor.devices_lost " + std::to_string(s.devices_lost) + "\nsupervisor.devices_back " +
+            std::to_string(s.devices_back) + "\nsupervisor.waiting " + std::to_string(waiting) +
+            "\nsupervisor.vifs_started " + std::to_string(s.vifs_started) + "\nsupervisor.vifs_retired " +
+            std::to_string(s.vifs_retired) + "\nsupervisor.vif_open_failures " + std::to_string(s.vif_open_failures) +
+            "\n");
         std::vector<caf::actor> targets{s.firewall};
+        if (s.vif_watcher) targets.push_back(s.vif_watcher);
         for (auto& p : s.ports)
           if (p.handle) targets.push_back(p.handle);
         auto pending = std::make_shared<std::size_t>(targets.size());

@@ -10,12 +10,16 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "actors/firewall_actor.hpp"
 #include "actors/frame_device.hpp"
 #include "actors/port_actor.hpp"
 #include "actors/reactor.hpp"
+#include "actors/vif_watcher.hpp"
+#include "xen/netback/connection.hpp"
 
 namespace aw::supervisor {
 
@@ -23,6 +27,10 @@ struct port_spec {
   actors::port_config config;
   // Opens (or re-opens, after a crash) the port's device; nullptr on failure.
   std::function<std::unique_ptr<actors::frame_device>()> open;
+  // A client vif (set: its backend directory): when its device is gone (dom0
+  // detached it) the port is retired, not waited for; the watcher reports it
+  // again if the directory comes back.
+  std::string vif_backend_path;
 };
 
 struct supervisor_config {
@@ -33,10 +41,18 @@ struct supervisor_config {
   std::chrono::milliseconds backoff_max{10000};
   unsigned max_restarts = 5;                    // within restart_window, then give up
   std::chrono::seconds restart_window{60};
+  // A port whose device is gone (actors::port_device_gone, e.g. its namespace was
+  // deleted) is not a crash: open is retried this often, for as long as it takes.
+  std::chrono::milliseconds reopen_interval{200};
+  // Serve the client vifs of this domain (userspace netback): a XenStore
+  // watcher reports each vif, which gets a client port of its own.
+  std::optional<actors::xen_platform> xen;
+  xen::netback::connection_config netback;
 };
 
 // Messages: stats_atom -> std::string (every actor's counters plus
-// supervisor.* lines); firewall_handle_atom -> caf::actor (for the config actor).
+// supervisor.* lines: restarts, gave_up, devices_lost, devices_back, waiting);
+// firewall_handle_atom -> caf::actor (for the config actor).
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config config, actors::reactor& io);
 
 }  // namespace aw::supervisor

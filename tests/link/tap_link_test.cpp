@@ -261,7 +261,9 @@ TEST_CASE("deleting the namespace a TAP was moved to ends the link: counted as l
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   REQUIRE_MESSAGE((p.revents & POLLERR) != 0, "the TAP outlived its namespace");
+  CHECK_FALSE(tap->gone());  // not known before a read or write says so
   CHECK(tap->receive(frames, 8, pool) == 0);
+  CHECK(tap->gone());
   CHECK(frames.empty());
   auto frame = ethernet_frame(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"), proto::ethertype::ipv4,
                               udp_packet({}, 1, 2, payload_of(10)));

@@ -28,8 +28,10 @@ const mac_address client_mac{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x00}};
 struct device_factory {
   std::atomic<test::fake_device*> latest{nullptr};
   std::atomic<int> opened{0};
+  std::atomic<bool> available{true};  // false: open fails (a namespace not there yet)
   std::function<std::unique_ptr<actors::frame_device>()> opener() {
-    return [this] {
+    return [this]() -> std::unique_ptr<actors::frame_device> {
+      if (!available) return nullptr;
       auto d = std::make_unique<test::fake_device>();
       latest = d.get();
       ++opened;
@@ -123,6 +125,31 @@ TEST_CASE("supervisor: a crash loop is given up on after the bound, the rest kee
   CHECK(r.status().find("supervisor.gave_up 1") != std::string::npos);
   CHECK(r.client.opened == 3);
   CHECK(r.status().find("port.uplink.") != std::string::npos);  // the uplink still runs
+}
+
+TEST_CASE("supervisor: a port whose device is gone waits for a new one without counting crashes") {
+  running r{2};
+  REQUIRE(r.gateway_answers(1));
+  r.client.available = false;
+  r.client.latest.load()->make_gone();
+  auto has = [&](const std::string& line) { return r.status().find(line) != std::string::npos; };
+  for (int i = 0; i < 200 && !has("supervisor.waiting 1"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CHECK(has("supervisor.devices_lost 1"));
+  CHECK(has("supervisor.waiting 1"));
+  CHECK_FALSE(has("port.vif1.0."));  // the port is stopped
+  // Far longer than the crash bound (2) at one attempt per reopen_interval (200 ms).
+  std::this_thread::sleep_for(std::chrono::milliseconds{1200});
+  CHECK(has("supervisor.gave_up 0"));
+  CHECK(has("supervisor.restarts 0"));
+  CHECK(r.client.opened == 1);
+  r.client.available = true;
+  for (int i = 0; i < 200 && r.client.opened < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CHECK(r.client.opened == 2);
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) served = r.gateway_answers(static_cast<std::uint16_t>(10 + i));
+  CHECK(served);
+  CHECK(has("supervisor.devices_back 1"));
+  CHECK(has("supervisor.waiting 0"));
 }
 
 TEST_CASE("supervisor: shutdown stops every actor and releases every watched fd") {

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -52,6 +53,15 @@ class fake_device final : public actors::frame_device {
     return prefix + "fake 1\n";
   }
 
+  bool gone() const override { return gone_; }
+  // Test side: the device goes for good (as a TAP with its namespace); readable so the
+  // port notices.
+  void make_gone() {
+    gone_ = true;
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
+  }
+
   // Test side: a frame arrives from the wire.
   void inject(std::vector<std::uint8_t> frame) {
     std::lock_guard<std::mutex> g{m_};
@@ -78,6 +88,7 @@ class fake_device final : public actors::frame_device {
   }
 
  private:
+  std::atomic<bool> gone_{false};
   int fd_;
   std::mutex m_;
   std::condition_variable cv_;

@@ -85,6 +85,10 @@ xen_result<evtchn_port> hypervisor::bind_interdomain(std::uint64_t h, domid remo
   dom->ports[port] = port_state{h, true, remote, remote_port, false, false};
   rp->second.interdomain = true;
   rp->second.remote_port = port;
+  // As Xen does (evtchn_bind_interdomain: "we may have lost notifications on the
+  // remote unbound port"), the new local port is raised at once: the binder gets
+  // one event before the peer sent anything, and the port is masked until unmask.
+  deliver(self, port);
   return port;
 }
 

@@ -1,0 +1,126 @@
+// actors/netback_device.cpp — xenbus steps on XenStore events, data path while Connected.
+#include "actors/netback_device.hpp"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace aw::actors {
+namespace {
+
+void add_counters(xen::netback::connection_counters& into, const xen::netback::connection_counters& c) {
+  into.tx_packets += c.tx_packets;
+  into.tx_bytes += c.tx_bytes;
+  into.tx_gso_packets += c.tx_gso_packets;
+  into.rx_packets += c.rx_packets;
+  into.rx_bytes += c.rx_bytes;
+  into.events += c.events;
+  into.kicks += c.kicks;
+  for (std::size_t i = 0; i < c.tx_drops.size(); ++i) into.tx_drops[i] += c.tx_drops[i];
+  for (std::size_t i = 0; i < c.rx_drops.size(); ++i) into.rx_drops[i] += c.rx_drops[i];
+  if (c.fatal) into.fatal = c.fatal;
+}
+
+bool epoll_add(int ep, int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  return ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+}  // namespace
+
+xen::xen_result<std::unique_ptr<netback_device>> netback_device::open(std::unique_ptr<xen::xenstore> xs,
+                                                                      std::string backend_path,
+                                                                      xen::netback::open_handles_fn open_handles,
+                                                                      xen::netback::connection_config config) {
+  if (!xs) return xen::xen_error::invalid_argument;
+  std::unique_ptr<netback_device> d{new netback_device()};
+  auto vif = xen::netback::vif_backend::open(*xs, std::move(backend_path), std::move(open_handles), config);
+  if (!vif) return vif.error();
+  d->xs_ = std::move(xs);
+  d->vif_ = std::move(*vif);
+  d->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (d->epoll_fd_ < 0 || !epoll_add(d->epoll_fd_, d->xs_->watch_fd())) return xen::from_errno(errno);
+  const auto& id = d->vif_->identity();
+  if (auto s = d->xs_->watch(id.backend_path, "backend"); !s) return s.error();
+  if (auto s = d->xs_->watch(id.frontend_path, "frontend"); !s) return s.error();
+  d->step();
+  return d;
+}
+
+netback_device::~netback_device() {
+  if (conn_fd_ >= 0) (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn_fd_, nullptr);
+  vif_.reset();  // unbinds and unmaps a live connection
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void netback_device::step() {
+  if (gone_) return;
+  const auto change = vif_->update();
+  if (auto old = vif_->take_retired()) {
+    if (conn_fd_ == old->fd()) {
+      (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn_fd_, nullptr);
+      conn_fd_ = -1;
+    }
+    add_counters(retired_, old->counters());
+  }
+  if (change == xen::netback::vif_change::connected && vif_->conn() != nullptr) {
+    conn_fd_ = vif_->conn()->fd();
+    if (!epoll_add(epoll_fd_, conn_fd_)) conn_fd_ = -1;
+  }
+  if (change == xen::netback::vif_change::removed) gone_ = true;
+}
+
+std::size_t netback_device::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+  auto events = xs_->read_watch_events();
+  if (!events || !events->empty()) step();  // a lost XenStore connection: the next step says what is left
+  auto* c = vif_->conn();
+  if (c == nullptr) return 0;
+  const std::size_t n = c->receive(out, max, pool);
+  if (c->closed()) step();  // the data path gave up on the frontend
+  return n;
+}
+
+std::size_t netback_device::send(std::span<const proto::packet> frames) {
+  auto* c = vif_->conn();
+  if (c == nullptr) {
+    rx_not_connected_ += frames.size();
+    return 0;
+  }
+  return c->send(frames);
+}
+
+void netback_device::close_frontend() {
+  vif_->shutdown();
+  if (auto old = vif_->take_retired()) {
+    if (conn_fd_ >= 0) (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn_fd_, nullptr);
+    conn_fd_ = -1;
+    add_counters(retired_, old->counters());
+  }
+}
+
+std::string netback_device::counters(const std::string& prefix) const {
+  auto total = retired_;
+  if (const auto* c = std::as_const(*vif_).conn()) add_counters(total, c->counters());
+  std::string out = prefix + "xenbus_state " + std::to_string(static_cast<unsigned>(vif_->state())) + "\n";
+  out += prefix + "connects " + std::to_string(vif_->connects()) + "\n";
+  auto line = [&](std::string_view name, std::uint64_t v) {
+    if (v != 0) out += prefix + std::string{name} + " " + std::to_string(v) + "\n";
+  };
+  line("tx_packets", total.tx_packets);
+  line("tx_bytes", total.tx_bytes);
+  line("tx_gso_packets", total.tx_gso_packets);
+  line("rx_packets", total.rx_packets);
+  line("rx_bytes", total.rx_bytes);
+  line("events", total.events);
+  line("rx_not_connected", rx_not_connected_);
+  for (std::size_t i = 0; i < xen::netback::tx_drop_count; ++i) line(xen::netback::tx_drop_names[i], total.tx_drops[i]);
+  for (std::size_t i = 0; i < xen::netback::rx_drop_count; ++i) line(xen::netback::rx_drop_names[i], total.rx_drops[i]);
+  if (total.fatal) line(xen::netback::to_string(*total.fatal), 1);
+  return out;
+}
+
+}  // namespace aw::actors

@@ -1,0 +1,143 @@
+// actors/vif_watcher.cpp — backend/vif listing on every watch event, new vifs reported once.
+#include "actors/vif_watcher.hpp"
+
+#include <caf/all.hpp>
+
+#include <set>
+
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "xen/netback/vif_directory.hpp"
+#include "xen/real/real_xen.hpp"
+#include "xen/xenbus.hpp"
+
+namespace aw::actors {
+namespace {
+
+struct watcher_counters {
+  std::uint64_t events = 0, listings = 0, vifs_added = 0, vifs_released = 0, malformed = 0, errors = 0;
+};
+
+struct watcher_state {
+  xen_platform platform;
+  std::unique_ptr<xen::xenstore> xs;
+  reactor* io = nullptr;
+  caf::actor supervisor;
+  std::set<std::string> reported;  // vif_added sent, not yet released
+  watcher_counters stats;
+  static inline const char* name = "vif_watcher";
+};
+using watcher_actor_t = caf::stateful_actor<watcher_state>;
+
+void rescan(watcher_actor_t* self) {
+  auto& st = self->state;
+  ++st.stats.listings;
+  auto listing = xen::netback::list_vif_backends(*st.xs, st.platform.self);
+  if (!listing) {
+    ++st.stats.errors;
+    log_warning("vif watcher: listing backend/vif failed: " + std::string{xen::to_string(listing.error())});
+    return;
+  }
+  st.stats.malformed += listing->malformed;
+  for (const auto& path : listing->backend_paths) {
+    if (st.reported.count(path) != 0) continue;
+    auto id = xen::netback::read_vif_identity(*st.xs, path);
+    if (!id) continue;  // being written or removed: the next event tells
+    if (!id->ip) {
+      ++st.stats.malformed;
+      log_warning("vif watcher: " + path + " has no IPv4 address in `ip`; not served");
+      st.reported.insert(path);  // once: its removal or a release brings it back
+      continue;
+    }
+    st.reported.insert(path);
+    ++st.stats.vifs_added;
+    vif_added msg;
+    msg.backend_path = path;
+    msg.client = *id->ip;
+    msg.client_mac = id->mac.value_or(proto::mac_address{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x00}});
+    msg.name = "vif" + std::to_string(id->frontend) + "." + std::to_string(id->devid);
+    self->send(st.supervisor, std::move(msg));
+  }
+  // Vanished directories: their ports notice on their own (device gone).
+  for (auto it = st.reported.begin(); it != st.reported.end();) {
+    const bool present = std::binary_search(listing->backend_paths.begin(), listing->backend_paths.end(), *it);
+    it = present ? std::next(it) : st.reported.erase(it);
+  }
+}
+
+}  // namespace
+
+xen::xen_result<xen_platform> real_xen_platform() {
+  auto xs = xen::real::open_xenstore();
+  if (!xs) return xs.error();
+  auto self_id = (*xs)->read("domid");
+  if (!self_id) return self_id.error();
+  auto self = xen::parse_xs_uint(*self_id);
+  if (!self || *self > 0x7fefu) return xen::xen_error::invalid_argument;
+  xen_platform p;
+  p.self = static_cast<xen::domid>(*self);
+  p.open_xenstore = [] { return xen::real::open_xenstore(); };
+  p.open_handles = []() -> xen::xen_result<xen::netback::xen_handles> {
+    auto g = xen::real::open_grant_mapper();
+    if (!g) return g.error();
+    auto e = xen::real::open_event_channels();
+    if (!e) return e.error();
+    return xen::netback::xen_handles{std::move(*g), std::move(*e)};
+  };
+  return p;
+}
+
+caf::actor spawn_vif_watcher(caf::actor_system& sys, xen_platform platform, reactor& io, caf::actor supervisor) {
+  return sys.spawn([platform = std::move(platform), &io, supervisor](watcher_actor_t* self) -> caf::behavior {
+    auto& st = self->state;
+    st.platform = platform;
+    st.io = &io;
+    st.supervisor = supervisor;
+    auto xs = st.platform.open_xenstore();
+    if (!xs) {
+      log_error("vif watcher: cannot open XenStore: " + std::string{xen::to_string(xs.error())});
+      self->quit(caf::sec::runtime_error);
+      return {};
+    }
+    st.xs = std::move(*xs);
+    const std::string root = xen::netback::vif_backend_root(st.platform.self);
+    if (!st.xs->watch(root, "vifs")) {
+      log_error("vif watcher: cannot watch " + root);
+      self->quit(caf::sec::runtime_error);
+      return {};
+    }
+    const int fd = st.xs->watch_fd();
+    self->attach_functor([&io, fd] { io.forget(fd); });
+    io.watch(fd, caf::actor_cast<caf::actor>(self));
+    return {
+        [self](const fd_ready&) {
+          auto& s = self->state;
+          auto events = s.xs->read_watch_events();
+          if (!events) {
+            ++s.stats.errors;
+            log_error("vif watcher: XenStore connection lost: " + std::string{xen::to_string(events.error())});
+            self->quit(caf::sec::runtime_error);  // the supervisor restarts it
+            return;
+          }
+          s.stats.events += events->size();
+          if (!events->empty()) rescan(self);
+          s.io->rearm(s.xs->watch_fd());
+        },
+        [self](const vif_released& r) {
+          auto& s = self->state;
+          ++s.stats.vifs_released;
+          s.reported.erase(r.backend_path);
+          rescan(self);
+        },
+        [self](stats_atom) -> std::string {
+          const auto& c = self->state.stats;
+          return "watcher.events " + std::to_string(c.events) + "\nwatcher.listings " + std::to_string(c.listings) +
+                 "\nwatcher.vifs_added " + std::to_string(c.vifs_added) + "\nwatcher.vifs_released " +
+                 std::to_string(c.vifs_released) + "\nwatcher.malformed " + std::to_string(c.malformed) +
+                 "\nwatcher.errors " + std::to_string(c.errors) + "\n";
+        },
+    };
+  });
+}
+
+}  // namespace aw::actors
