@@ -87,57 +87,61 @@ xen::xen_result<xen_platform> real_xen_platform() {
   return p;
 }
 
+caf::behavior vif_watcher_fn(watcher_actor_t* self, xen_platform platform, reactor* io, caf::actor supervisor) {
+  auto& st = self->state;
+  st.platform = std::move(platform);
+  st.io = io;
+  st.supervisor = std::move(supervisor);
+  auto xs = st.platform.open_xenstore();
+  if (!xs) {
+    log_error("vif watcher: cannot open XenStore: " + std::string{xen::to_string(xs.error())});
+    self->quit(caf::sec::runtime_error);
+    return {};
+  }
+  st.xs = std::move(*xs);
+  const std::string root = xen::netback::vif_backend_root(st.platform.self);
+  if (!st.xs->watch(root, "vifs")) {
+    log_error("vif watcher: cannot watch " + root);
+    self->quit(caf::sec::runtime_error);
+    return {};
+  }
+  const int fd = st.xs->watch_fd();
+  self->attach_functor([io, fd] { io->forget(fd); });
+  io->watch(fd, caf::actor_cast<caf::actor>(self));
+  return {
+      [self](const fd_ready&) {
+        auto& s = self->state;
+        auto events = s.xs->read_watch_events();
+        if (!events) {
+          ++s.stats.errors;
+          log_error("vif watcher: XenStore connection lost: " + std::string{xen::to_string(events.error())});
+          self->quit(caf::sec::runtime_error);  // the supervisor restarts it
+          return;
+        }
+        s.stats.events += events->size();
+        if (!events->empty()) rescan(self);
+        s.io->rearm(s.xs->watch_fd());
+      },
+      [self](const vif_released& r) {
+        auto& s = self->state;
+        ++s.stats.vifs_released;
+        s.reported.erase(r.backend_path);
+        rescan(self);
+      },
+      [self](stats_atom) -> std::string {
+        const auto& c = self->state.stats;
+        return "watcher.events " + std::to_string(c.events) + "\nwatcher.listings " + std::to_string(c.listings) +
+               "\nwatcher.vifs_added " + std::to_string(c.vifs_added) + "\nwatcher.vifs_released " +
+               std::to_string(c.vifs_released) + "\nwatcher.malformed " + std::to_string(c.malformed) +
+               "\nwatcher.errors " + std::to_string(c.errors) + "\n";
+      },
+  };
+}
+
+// Arguments go through spawn (not lambda captures): CAF 0.17 dereferences a
+// null argument tuple for a function actor spawned without any (UBSan sees it).
 caf::actor spawn_vif_watcher(caf::actor_system& sys, xen_platform platform, reactor& io, caf::actor supervisor) {
-  return sys.spawn([platform = std::move(platform), &io, supervisor](watcher_actor_t* self) -> caf::behavior {
-    auto& st = self->state;
-    st.platform = platform;
-    st.io = &io;
-    st.supervisor = supervisor;
-    auto xs = st.platform.open_xenstore();
-    if (!xs) {
-      log_error("vif watcher: cannot open XenStore: " + std::string{xen::to_string(xs.error())});
-      self->quit(caf::sec::runtime_error);
-      return {};
-    }
-    st.xs = std::move(*xs);
-    const std::string root = xen::netback::vif_backend_root(st.platform.self);
-    if (!st.xs->watch(root, "vifs")) {
-      log_error("vif watcher: cannot watch " + root);
-      self->quit(caf::sec::runtime_error);
-      return {};
-    }
-    const int fd = st.xs->watch_fd();
-    self->attach_functor([&io, fd] { io.forget(fd); });
-    io.watch(fd, caf::actor_cast<caf::actor>(self));
-    return {
-        [self](const fd_ready&) {
-          auto& s = self->state;
-          auto events = s.xs->read_watch_events();
-          if (!events) {
-            ++s.stats.errors;
-            log_error("vif watcher: XenStore connection lost: " + std::string{xen::to_string(events.error())});
-            self->quit(caf::sec::runtime_error);  // the supervisor restarts it
-            return;
-          }
-          s.stats.events += events->size();
-          if (!events->empty()) rescan(self);
-          s.io->rearm(s.xs->watch_fd());
-        },
-        [self](const vif_released& r) {
-          auto& s = self->state;
-          ++s.stats.vifs_released;
-          s.reported.erase(r.backend_path);
-          rescan(self);
-        },
-        [self](stats_atom) -> std::string {
-          const auto& c = self->state.stats;
-          return "watcher.events " + std::to_string(c.events) + "\nwatcher.listings " + std::to_string(c.listings) +
-                 "\nwatcher.vifs_added " + std::to_string(c.vifs_added) + "\nwatcher.vifs_released " +
-                 std::to_string(c.vifs_released) + "\nwatcher.malformed " + std::to_string(c.malformed) +
-                 "\nwatcher.errors " + std::to_string(c.errors) + "\n";
-        },
-    };
-  });
+  return sys.spawn(vif_watcher_fn, std::move(platform), &io, std::move(supervisor));
 }
 
 }  // namespace aw::actors

@@ -343,7 +343,7 @@ TEST_CASE("firewall: removing a client removes its NAT state in both directions"
   CHECK(t.dropped(drop_reason::unknown_client) == 1);
 }
 
-TEST_CASE("firewall: checksums are validated per policy; csum_blank passes as partial") {
+TEST_CASE("firewall: checksums are validated per policy, csum_blank passes as partial") {
   fixture t;
   auto bad = udp_packet({.src = client_b, .dst = remote}, 1, 2, payload_of(10));
   bad.back() ^= 1;

@@ -75,7 +75,7 @@ TEST_CASE("RFC 4787 REQ-14: out of order: a later fragment is held until its fir
   CHECK(r.engine.held_fragments() == 0);
 }
 
-TEST_CASE("fragments: the hold is bounded; overflow is dropped and counted") {
+TEST_CASE("fragments: the hold is bounded, overflow is dropped and counted") {
   auto c = test_config();
   c.max_held_fragments = 4;
   rig r{c};

@@ -197,7 +197,7 @@ TEST_CASE("out_of_ports: all 65535 UDP ports exhausted (per-client cap raised), 
   AW_CHECK_AUDIT(r.engine);
 }
 
-TEST_CASE("per-client cap: one client cannot take every port; others are unaffected") {
+TEST_CASE("per-client cap: one client cannot take every port, others are unaffected") {
   auto c = test_config();
   c.max_mappings_per_client = 10;
   rig r{c};
@@ -229,7 +229,7 @@ TEST_CASE("bounded table: at max_sessions the idlest UDP session is evicted for 
   AW_CHECK_AUDIT(r.engine);
 }
 
-TEST_CASE("bounded table: established TCP is never evicted; a new flow is refused with table_full") {
+TEST_CASE("bounded table: established TCP is never evicted, a new flow is refused with table_full") {
   auto c = test_config();
   c.max_sessions = 2;
   rig r{c};
@@ -316,7 +316,7 @@ TEST_CASE("RFC 4787 REQ-9: hairpinning under address-dependent filtering works o
   CHECK(r.out(udp_bytes(client_a, 6000, external, ext_b)));
 }
 
-TEST_CASE("hairpinning can be switched off; to an unmapped external port it is no_mapping") {
+TEST_CASE("hairpinning can be switched off, to an unmapped external port it is no_mapping") {
   auto c = test_config();
   c.hairpinning = false;
   rig r{c};
@@ -356,7 +356,7 @@ TEST_CASE("remove_client removes every mapping and session of the client in both
   AW_CHECK_AUDIT(r.engine);
 }
 
-TEST_CASE("retain_sessions keeps only the flows a predicate allows; mappings left empty go") {
+TEST_CASE("retain_sessions keeps only the flows a predicate allows, mappings left empty go") {
   rig r;
   auto a = r.udp_out(client_a, 1111, remote_1, 53);
   r.udp_out(client_a, 1111, remote_2, 53);

@@ -15,7 +15,7 @@
 using namespace aw::nat;
 namespace tf = aw::proto::tcp_flag;
 
-TEST_CASE("port_allocator: 65535 ports, port 0 never; every port handed out once; release makes it free") {
+TEST_CASE("port_allocator: 65535 ports, port 0 never, every port handed out once, release makes it free") {
   port_allocator a{port_allocator::layout::ports};
   port_rng rng{1};
   CHECK(a.managed_count() == 65535);
@@ -45,7 +45,7 @@ TEST_CASE("port_allocator: 65535 ports, port 0 never; every port handed out once
   CHECK(a.allocate(40000, rng) == std::optional<std::uint16_t>{40001});  // other parity as fallback
 }
 
-TEST_CASE("port_allocator: reserve takes a specific free port; identifiers include 0") {
+TEST_CASE("port_allocator: reserve takes a specific free port, identifiers include 0") {
   port_allocator a{port_allocator::layout::ports};
   CHECK(a.reserve(53));
   CHECK_FALSE(a.reserve(53));
@@ -81,7 +81,7 @@ struct slot {
 };
 }  // namespace
 
-TEST_CASE("timer_queues: FIFO per class ordered by refresh; due() returns what is due only") {
+TEST_CASE("timer_queues: FIFO per class ordered by refresh, due() returns what is due only") {
   nat_timeouts to;
   std::vector<slot> slots(8);
   timer_queues<slot> q{slots.data(), to};
@@ -101,7 +101,7 @@ TEST_CASE("timer_queues: FIFO per class ordered by refresh; due() returns what i
   CHECK(q.front(timeout_class::udp) == 0);
 }
 
-TEST_CASE("tcp_tracker: SYN out + SYN-ACK in is established; FIN both ways or RST is transitory") {
+TEST_CASE("tcp_tracker: SYN out + SYN-ACK in is established, FIN both ways or RST is transitory") {
   auto t = tcp_tracker::start(tf::syn);
   CHECK_FALSE(t.established());
   t.update(direction::inbound, tf::syn | tf::ack);

@@ -476,7 +476,7 @@ TEST_CASE("icmpv4: names the known types") {
   CHECK(to_string(icmp_type::timestamp_reply) == "timestamp-reply");
 }
 
-TEST_CASE("icmpv4: types 3, 4, 5, 11 and 12 are errors; 0, 8, 13 and 14 are queries") {
+TEST_CASE("icmpv4: types 3, 4, 5, 11 and 12 are errors, 0, 8, 13 and 14 are queries") {
   for (auto t : {icmp_type::dest_unreachable, icmp_type::source_quench, icmp_type::redirect,
                  icmp_type::time_exceeded, icmp_type::parameter_problem}) {
     CHECK(is_error(t));

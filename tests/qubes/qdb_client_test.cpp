@@ -102,7 +102,7 @@ TEST_CASE("qdb client: multiread of the empty prefix returns the whole database"
   CHECK(to_map(**got) == sys_firewall);
 }
 
-TEST_CASE("qdb client: list returns paths only; an empty match is an empty list") {
+TEST_CASE("qdb client: list returns paths only, an empty match is an empty list") {
   fixture f;
   std::optional<qdb_reply<std::vector<std::string>>> got, none;
   f.client.list("/qubes-firewall/", [&](auto r) { got = std::move(r); });
@@ -156,7 +156,7 @@ TEST_CASE("qdb client: a watch fires after another client's write") {
   CHECK(f.events == std::vector<std::string>{"/qubes-ip"});
 }
 
-TEST_CASE("qdb client: a prefix watch covers the subtree; an exact watch only its key") {
+TEST_CASE("qdb client: a prefix watch covers the subtree, an exact watch only its key") {
   fixture f;
   int ok = 0;
   f.client.watch("/qubes-firewall/", [&](auto r) { ok += r.has_value(); });
@@ -261,7 +261,7 @@ TEST_CASE("qdb client: daemon restart: disconnect reported, reconnect re-registe
   CHECK(f.events == std::vector<std::string>{"/connected-ips"});
 }
 
-TEST_CASE("qdb client: requests while disconnected fail at once; watches wait for the connection") {
+TEST_CASE("qdb client: requests while disconnected fail at once, watches wait for the connection") {
   temp_dir dir;
   qdb_client c{dir.file("absent.sock")};
   CHECK(c.connect().error() == qdb_error::connect_failed);

@@ -128,7 +128,7 @@ TEST_CASE("service over Xen: a vif dom0 adds gets InitWait well within 10 s, con
   CHECK(st.find("port.vif5.0.") != std::string::npos);
 }
 
-TEST_CASE("service over Xen: dom0 detaching a vif removes its backend directory and retires its port; re-attach serves it again") {
+TEST_CASE("service over Xen: dom0 detaching a vif removes its backend directory and retires its port, re-attach serves it again") {
   service s;
   s.ts.add_vif();
   REQUIRE(wait_until([&] { return s.be_state() == "2"; }));

@@ -76,7 +76,7 @@ void check_aftermath(sim_machine& m, std::unique_ptr<connection>& c, proto::buff
 
 }  // namespace
 
-TEST_CASE("netback: connecting maps both rings and binds the event channel; close unbinds then unmaps") {
+TEST_CASE("netback: connecting maps both rings and binds the event channel, close unbinds then unmaps") {
   sim_machine m;
   raw_frontend f(*m.hv, 5);
   auto c = connect(m, f);
@@ -121,7 +121,7 @@ TEST_CASE("netback tx: a one-slot frame arrives intact, answered OKAY, with its 
   CHECK(c->counters().tx_packets == 2);
 }
 
-TEST_CASE("netback tx: a scatter-gather frame over 17 slots is reassembled; every slot answered") {
+TEST_CASE("netback tx: a scatter-gather frame over 17 slots is reassembled, every slot answered") {
   sim_machine m;
   proto::buffer_pool pool;
   raw_frontend f(*m.hv, 5);
@@ -137,7 +137,7 @@ TEST_CASE("netback tx: a scatter-gather frame over 17 slots is reassembled; ever
   for (std::size_t i = 0; i < rsp.size(); ++i) CHECK(rsp[i] == netif::tx_response{static_cast<std::uint16_t>(100 + i), 0});
 }
 
-TEST_CASE("netback tx: a GSO TCPv4 extra makes a super-packet; the extra slot is answered NULL") {
+TEST_CASE("netback tx: a GSO TCPv4 extra makes a super-packet, the extra slot is answered NULL") {
   sim_machine m;
   proto::buffer_pool pool;
   raw_frontend f(*m.hv, 5);
@@ -161,7 +161,7 @@ TEST_CASE("netback tx: a GSO TCPv4 extra makes a super-packet; the extra slot is
   CHECK(rsp[2] == netif::tx_response{2, 0});
 }
 
-TEST_CASE("netback rx: a frame lands in the posted buffer; the response sits in the consumed slot") {
+TEST_CASE("netback rx: a frame lands in the posted buffer, the response sits in the consumed slot") {
   sim_machine m;
   proto::buffer_pool pool;
   raw_frontend f(*m.hv, 5);
@@ -293,7 +293,7 @@ TEST_CASE("netback hostile: offset + size beyond the page is dropped, never copi
   check_aftermath(m, c, pool);
 }
 
-TEST_CASE("netback hostile: 19 slots are dropped; 300 chained slots disconnect") {
+TEST_CASE("netback hostile: 19 slots are dropped, 300 chained slots disconnect") {
   sim_machine m;
   proto::buffer_pool pool;
   raw_frontend f(*m.hv, 5);

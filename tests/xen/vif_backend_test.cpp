@@ -94,7 +94,7 @@ bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeo
 
 }  // namespace
 
-TEST_CASE("vif backend: the path names the frontend and device; malformed paths are refused") {
+TEST_CASE("vif backend: the path names the frontend and device, malformed paths are refused") {
   CHECK(netback::parse_vif_backend_path("/local/domain/1/backend/vif/5/0", 1) == std::pair<domid, std::uint32_t>{5, 0});
   CHECK_FALSE(netback::parse_vif_backend_path("/local/domain/1/backend/vif/05/0", 1));
   CHECK_FALSE(netback::parse_vif_backend_path("/local/domain/1/backend/vif/5", 1));
@@ -102,7 +102,7 @@ TEST_CASE("vif backend: the path names the frontend and device; malformed paths 
   CHECK_FALSE(netback::parse_vif_backend_path("/local/domain/1/backend/vif/5/0/x", 1));
 }
 
-TEST_CASE("vif backend: reads the client's identity; a frontend path the toolstack did not write is refused") {
+TEST_CASE("vif backend: reads the client's identity, a frontend path the toolstack did not write is refused") {
   bench b;
   b.ts.add_vif("10.137.0.10 fd09:24ef:4179::a89:a");
   b.open();
@@ -154,7 +154,7 @@ TEST_CASE("vif backend: frontend keys missing or malformed → error node and Cl
   CHECK(b.m.hv->mappings_held(test::backend_dom) == 0);
 }
 
-TEST_CASE("vif backend: frontend Closing stops I/O and answers Closing; Closed unmaps and answers Closed") {
+TEST_CASE("vif backend: frontend Closing stops I/O and answers Closing, Closed unmaps and answers Closed") {
   bench b;
   b.connect_fully();
   b.front.set_state(xenbus_state::closing);
@@ -200,7 +200,7 @@ TEST_CASE("vif backend: dom0 detach (online=0, state 5) → Closing, Closed, bac
   CHECK(b.vif->update() == vif_change::none);
 }
 
-TEST_CASE("vif backend: a frontend that disappears (domain destroyed) is torn down; online=0 removes the directory") {
+TEST_CASE("vif backend: a frontend that disappears (domain destroyed) is torn down, online=0 removes the directory") {
   bench b;
   b.connect_fully();
   REQUIRE(b.d0->rm("/local/domain/5/device"));
