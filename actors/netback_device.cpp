@@ -2,9 +2,12 @@
 #include "actors/netback_device.hpp"
 
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <utility>
 
 namespace aw::actors {
@@ -35,15 +38,20 @@ bool epoll_add(int ep, int fd) {
 xen::xen_result<std::unique_ptr<netback_device>> netback_device::open(std::unique_ptr<xen::xenstore> xs,
                                                                       std::string backend_path,
                                                                       xen::netback::open_handles_fn open_handles,
-                                                                      xen::netback::connection_config config) {
+                                                                      xen::netback::connection_config config,
+                                                                      std::chrono::milliseconds removal_delay) {
   if (!xs) return xen::xen_error::invalid_argument;
   std::unique_ptr<netback_device> d{new netback_device()};
   auto vif = xen::netback::vif_backend::open(*xs, std::move(backend_path), std::move(open_handles), config);
   if (!vif) return vif.error();
   d->xs_ = std::move(xs);
   d->vif_ = std::move(*vif);
+  d->vif_->set_removal_delay(removal_delay);
   d->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (d->epoll_fd_ < 0 || !epoll_add(d->epoll_fd_, d->xs_->watch_fd())) return xen::from_errno(errno);
+  d->timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (d->epoll_fd_ < 0 || d->timer_fd_ < 0 || !epoll_add(d->epoll_fd_, d->xs_->watch_fd()) ||
+      !epoll_add(d->epoll_fd_, d->timer_fd_))
+    return xen::from_errno(errno);
   const auto& id = d->vif_->identity();
   if (auto s = d->xs_->watch(id.backend_path, "backend"); !s) return s.error();
   if (auto s = d->xs_->watch(id.frontend_path, "frontend"); !s) return s.error();
@@ -54,6 +62,7 @@ xen::xen_result<std::unique_ptr<netback_device>> netback_device::open(std::uniqu
 netback_device::~netback_device() {
   if (conn_fd_ >= 0) (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn_fd_, nullptr);
   vif_.reset();  // unbinds and unmaps a live connection
+  if (timer_fd_ >= 0) ::close(timer_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
@@ -72,11 +81,23 @@ void netback_device::step() {
     if (!epoll_add(epoll_fd_, conn_fd_)) conn_fd_ = -1;
   }
   if (change == xen::netback::vif_change::removed) gone_ = true;
+  // A step due later without any event (the backend directory's removal).
+  itimerspec when{};
+  if (auto due = vif_->next_deadline(); due && !gone_) {
+    const auto in = std::max(std::chrono::steady_clock::duration{std::chrono::milliseconds{1}},
+                             *due - std::chrono::steady_clock::now());
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(in).count();
+    when.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    when.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  }
+  (void)::timerfd_settime(timer_fd_, 0, &when, nullptr);  // all zero: disarmed
 }
 
 std::size_t netback_device::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+  std::uint64_t expirations = 0;
+  const bool timer = ::read(timer_fd_, &expirations, sizeof expirations) == sizeof expirations;
   auto events = xs_->read_watch_events();
-  if (!events || !events->empty()) step();  // a lost XenStore connection: the next step says what is left
+  if (timer || !events || !events->empty()) step();  // a lost XenStore connection: the next step says what is left
   auto* c = vif_->conn();
   if (c == nullptr) return 0;
   const std::size_t n = c->receive(out, max, pool);

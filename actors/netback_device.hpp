@@ -3,6 +3,7 @@
 // one pollable fd that stays the same across reconnects.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,7 +20,9 @@ class netback_device final : public frame_device {
   static xen::xen_result<std::unique_ptr<netback_device>> open(std::unique_ptr<xen::xenstore> xs,
                                                                std::string backend_path,
                                                                xen::netback::open_handles_fn open_handles,
-                                                               xen::netback::connection_config config = {});
+                                                               xen::netback::connection_config config = {},
+                                                               std::chrono::milliseconds removal_delay =
+                                                                   std::chrono::milliseconds{500});
   ~netback_device() override;
 
   [[nodiscard]] int fd() const override { return epoll_fd_; }
@@ -41,6 +44,7 @@ class netback_device final : public frame_device {
   std::unique_ptr<xen::xenstore> xs_;
   std::unique_ptr<xen::netback::vif_backend> vif_;
   int epoll_fd_ = -1;
+  int timer_fd_ = -1;  // wakes a step due without an event (vif_backend::next_deadline)
   int conn_fd_ = -1;  // the connection's fd while it is in the epoll set
   bool gone_ = false;
   xen::netback::connection_counters retired_;  // sums over closed connections

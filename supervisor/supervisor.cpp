@@ -123,11 +123,11 @@ void add_vif(supervisor_actor* self, const actors::vif_added& v) {
   spec.config.client_ip = v.client;
   spec.config.client_mac = v.client_mac;
   spec.config.interface = st.next_interface++;
-  spec.open = [platform = *st.config.xen, path = v.backend_path,
-               cfg = st.config.netback]() -> std::unique_ptr<actors::frame_device> {
+  spec.open = [platform = *st.config.xen, path = v.backend_path, cfg = st.config.netback,
+               delay = st.config.vif_removal_delay]() -> std::unique_ptr<actors::frame_device> {
     auto xs = platform.open_xenstore();
     if (!xs) return nullptr;
-    auto d = actors::netback_device::open(std::move(*xs), path, platform.open_handles, cfg);
+    auto d = actors::netback_device::open(std::move(*xs), path, platform.open_handles, cfg, delay);
     if (!d) return nullptr;
     return std::move(*d);
   };

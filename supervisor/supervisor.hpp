@@ -48,6 +48,9 @@ struct supervisor_config {
   // watcher reports each vif, which gets a client port of its own.
   std::optional<actors::xen_platform> xen;
   xen::netback::connection_config netback;
+  // After Closed, a driver domain removes a detached vif's directory this much
+  // later (dom0's libxl must see Closed first).
+  std::chrono::milliseconds vif_removal_delay{500};
 };
 
 // Messages: stats_atom -> std::string (every actor's counters plus

@@ -75,6 +75,7 @@ struct service {
       return xen::netback::xen_handles{std::move(*g), std::move(*e)};
     };
     c.xen = p;
+    c.vif_removal_delay = std::chrono::milliseconds{5};  // churn fast; libxl's pacing is not simulated
     sup = supervisor::spawn_supervisor(*sys, c, io);
   }
   ~service() {

@@ -265,3 +265,20 @@ TEST_CASE("vif backend: a restarted backend attaches to a frontend still Connect
   b.vif->conn()->receive(got, 64, pool);
   CHECK(got.size() == 1);
 }
+
+TEST_CASE("vif backend: a driver domain removes its directory a moment after Closed, so libxl sees Closed first") {
+  bench b;
+  b.connect_fully();
+  b.vif->set_removal_delay(300ms);
+  b.ts.detach();
+  b.front.set_state(xenbus_state::closed);
+  REQUIRE(b.pump([&] { return b.be_state() == "6"; }));
+  CHECK(b.be_dir_exists());  // Closed is there to be read
+  REQUIRE(b.vif->next_deadline());
+  const auto due = *b.vif->next_deadline();
+  CHECK(b.vif->update() == vif_change::none);  // not before it is due
+  std::this_thread::sleep_until(due + 10ms);
+  CHECK(b.vif->update() == vif_change::removed);
+  CHECK_FALSE(b.be_dir_exists());
+  CHECK_FALSE(b.vif->next_deadline());
+}

@@ -3,6 +3,7 @@
 #include "xen/netback/vif_backend.hpp"
 
 #include <charconv>
+#include <chrono>
 
 namespace aw::xen::netback {
 
@@ -217,12 +218,23 @@ vif_change vif_backend::update() {
 
   vif_change change = vif_change::none;
   auto closed_and_maybe_removed = [&]() {
-    if (written_ != xenbus_state::closed) (void)write_state(xenbus_state::closed);
-    if (!online && !toolstack_removes_directory(b)) {
-      (void)xs_.rm(b);  // our own directory only, never the parent
-      removed_ = true;
-      change = vif_change::removed;
+    const auto now = std::chrono::steady_clock::now();
+    if (written_ != xenbus_state::closed) {
+      (void)write_state(xenbus_state::closed);
+      closed_at_ = now;
     }
+    if (online || toolstack_removes_directory(b)) return;
+    // dom0's libxl watches for Closed, then for the directory to go (≤ 10 s
+    // each): removing it in the same instant can make its read of `state`
+    // find nothing and fail the detach. So a moment after Closed.
+    if (now - closed_at_ < config_removal_delay_) {
+      removal_due_ = closed_at_ + config_removal_delay_;
+      return;
+    }
+    removal_due_.reset();
+    (void)xs_.rm(b);  // our own directory only, never the parent
+    removed_ = true;
+    change = vif_change::removed;
   };
 
   if (fe == xenbus_state::unknown || fe == xenbus_state::closed) {

@@ -2,6 +2,7 @@
 // (backend/vif/<frontend-id>/<devid>): InitWait, connect, every teardown path, reconnect.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,6 +69,13 @@ class vif_backend {
   [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
   // Stops I/O now (service shutdown): Closing, then Closed once the frontend closes.
   void shutdown();
+  // When update() must run again without an event (the delayed removal of the
+  // backend directory after Closed); nullopt when nothing is pending.
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> next_deadline() const noexcept {
+    return removal_due_;
+  }
+  // How long after writing Closed the directory is removed (online = 0).
+  void set_removal_delay(std::chrono::milliseconds d) noexcept { config_removal_delay_ = d; }
   // A connection update() closed, handed over once so its owner can stop
   // watching its fd before it is destroyed (its counters stay readable).
   std::unique_ptr<connection> take_retired() noexcept { return std::move(retired_); }
@@ -90,6 +98,9 @@ class vif_backend {
   xenbus_state written_ = xenbus_state::unknown;  // the last state this backend wrote
   bool close_requested_ = false;                  // dom0 wrote Closing, or shutdown()
   bool removed_ = false;
+  std::chrono::steady_clock::time_point closed_at_{};
+  std::optional<std::chrono::steady_clock::time_point> removal_due_;
+  std::chrono::milliseconds config_removal_delay_{500};
   std::string error_;
   std::uint64_t connects_ = 0;
 };
