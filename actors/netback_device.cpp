@@ -13,19 +13,6 @@
 namespace aw::actors {
 namespace {
 
-void add_counters(xen::netback::connection_counters& into, const xen::netback::connection_counters& c) {
-  into.tx_packets += c.tx_packets;
-  into.tx_bytes += c.tx_bytes;
-  into.tx_gso_packets += c.tx_gso_packets;
-  into.rx_packets += c.rx_packets;
-  into.rx_bytes += c.rx_bytes;
-  into.events += c.events;
-  into.kicks += c.kicks;
-  for (std::size_t i = 0; i < c.tx_drops.size(); ++i) into.tx_drops[i] += c.tx_drops[i];
-  for (std::size_t i = 0; i < c.rx_drops.size(); ++i) into.rx_drops[i] += c.rx_drops[i];
-  if (c.fatal) into.fatal = c.fatal;
-}
-
 bool epoll_add(int ep, int fd) {
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -74,7 +61,7 @@ void netback_device::step() {
       (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn_fd_, nullptr);
       conn_fd_ = -1;
     }
-    add_counters(retired_, old->counters());
+    retired_ += old->counters();
   }
   if (change == xen::netback::vif_change::connected && vif_->conn() != nullptr) {
     conn_fd_ = vif_->conn()->fd();
@@ -119,29 +106,17 @@ void netback_device::close_frontend() {
   if (auto old = vif_->take_retired()) {
     if (conn_fd_ >= 0) (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn_fd_, nullptr);
     conn_fd_ = -1;
-    add_counters(retired_, old->counters());
+    retired_ += old->counters();
   }
 }
 
 std::string netback_device::counters(const std::string& prefix) const {
   auto total = retired_;
-  if (const auto* c = std::as_const(*vif_).conn()) add_counters(total, c->counters());
+  if (const auto* c = std::as_const(*vif_).conn()) total += c->counters();
   std::string out = prefix + "xenbus_state " + std::to_string(static_cast<unsigned>(vif_->state())) + "\n";
   out += prefix + "connects " + std::to_string(vif_->connects()) + "\n";
-  auto line = [&](std::string_view name, std::uint64_t v) {
-    if (v != 0) out += prefix + std::string{name} + " " + std::to_string(v) + "\n";
-  };
-  line("tx_packets", total.tx_packets);
-  line("tx_bytes", total.tx_bytes);
-  line("tx_gso_packets", total.tx_gso_packets);
-  line("rx_packets", total.rx_packets);
-  line("rx_bytes", total.rx_bytes);
-  line("events", total.events);
-  line("rx_not_connected", rx_not_connected_);
-  for (std::size_t i = 0; i < xen::netback::tx_drop_count; ++i) line(xen::netback::tx_drop_names[i], total.tx_drops[i]);
-  for (std::size_t i = 0; i < xen::netback::rx_drop_count; ++i) line(xen::netback::rx_drop_names[i], total.rx_drops[i]);
-  if (total.fatal) line(xen::netback::to_string(*total.fatal), 1);
-  return out;
+  if (rx_not_connected_ != 0) out += prefix + "rx_not_connected " + std::to_string(rx_not_connected_) + "\n";
+  return out + xen::netback::format_counters(total, prefix);
 }
 
 }  // namespace aw::actors

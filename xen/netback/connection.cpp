@@ -388,21 +388,37 @@ void connection::flush_rx() {
   }
 }
 
-std::string connection::counters_text(const std::string& prefix) const {
+connection_counters& connection_counters::operator+=(const connection_counters& o) noexcept {
+  tx_packets += o.tx_packets;
+  tx_bytes += o.tx_bytes;
+  tx_gso_packets += o.tx_gso_packets;
+  rx_packets += o.rx_packets;
+  rx_bytes += o.rx_bytes;
+  events += o.events;
+  kicks += o.kicks;
+  for (std::size_t i = 0; i < tx_drops.size(); ++i) tx_drops[i] += o.tx_drops[i];
+  for (std::size_t i = 0; i < rx_drops.size(); ++i) rx_drops[i] += o.rx_drops[i];
+  if (o.fatal) fatal = o.fatal;
+  return *this;
+}
+
+std::string format_counters(const connection_counters& c, const std::string& prefix) {
   std::string out;
   auto line = [&](std::string_view name, std::uint64_t v) {
     if (v != 0) out += prefix + std::string{name} + " " + std::to_string(v) + "\n";
   };
-  line("tx_packets", counters_.tx_packets);
-  line("tx_bytes", counters_.tx_bytes);
-  line("tx_gso_packets", counters_.tx_gso_packets);
-  line("rx_packets", counters_.rx_packets);
-  line("rx_bytes", counters_.rx_bytes);
-  line("events", counters_.events);
-  for (std::size_t i = 0; i < tx_drop_count; ++i) line(tx_drop_names[i], counters_.tx_drops[i]);
-  for (std::size_t i = 0; i < rx_drop_count; ++i) line(rx_drop_names[i], counters_.rx_drops[i]);
-  if (counters_.fatal) line(to_string(*counters_.fatal), 1);
+  line("tx_packets", c.tx_packets);
+  line("tx_bytes", c.tx_bytes);
+  line("tx_gso_packets", c.tx_gso_packets);
+  line("rx_packets", c.rx_packets);
+  line("rx_bytes", c.rx_bytes);
+  line("events", c.events);
+  for (std::size_t i = 0; i < tx_drop_count; ++i) line(tx_drop_names[i], c.tx_drops[i]);
+  for (std::size_t i = 0; i < rx_drop_count; ++i) line(rx_drop_names[i], c.rx_drops[i]);
+  if (c.fatal) line(to_string(*c.fatal), 1);
   return out;
 }
+
+std::string connection::counters_text(const std::string& prefix) const { return format_counters(counters_, prefix); }
 
 }  // namespace aw::xen::netback

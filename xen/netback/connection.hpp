@@ -57,7 +57,13 @@ struct connection_counters {
   std::array<std::uint64_t, tx_drop_count> tx_drops{};
   std::array<std::uint64_t, rx_drop_count> rx_drops{};
   std::optional<netback_fatal> fatal;
+
+  // Adds another connection's counts (a vif's totals over its reconnects).
+  connection_counters& operator+=(const connection_counters& other) noexcept;
 };
+
+// "name value" lines, each name prefixed; zero counters left out.
+std::string format_counters(const connection_counters& c, const std::string& prefix);
 
 class connection {
  public:
