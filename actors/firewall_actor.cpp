@@ -24,6 +24,8 @@ struct firewall_state {
   // port gets them back at once (QubesDB sends them only when they change).
   std::unordered_map<proto::ipv4_address, rules::ruleset_ptr> rules;
   caf::actor uplink;
+  caf::actor resolver;               // resolves dsthost names; none: they stay unresolved
+  std::vector<std::string> wanted;   // the names last sent to it
   // Egress back-pressure: transmit batches each port has not taken yet (a port answers
   // every transmit_packets with credit{1}), and the ingress ports whose credit is held
   // back while some port is behind. A flood then waits in its own device, and is dropped
@@ -48,11 +50,14 @@ nat::clock_time now() {
 void dispatch(caf::stateful_actor<firewall_state>* self) {
   auto& st = self->state;
   if (st.out.empty()) return;
-  std::vector<proto::packet> to_uplink;
+  std::vector<proto::packet> to_uplink, to_resolver;
   std::unordered_map<proto::ipv4_address, std::vector<proto::packet>> to_clients;
   for (auto& o : st.out) {
-    if (o.to == firewall::egress::uplink) to_uplink.push_back(std::move(o.pkt));
-    else to_clients[o.client].push_back(std::move(o.pkt));
+    switch (o.to) {
+      case firewall::egress::uplink: to_uplink.push_back(std::move(o.pkt)); break;
+      case firewall::egress::client: to_clients[o.client].push_back(std::move(o.pkt)); break;
+      case firewall::egress::resolver: to_resolver.push_back(std::move(o.pkt)); break;
+    }
   }
   st.out.clear();
   auto& trace = tracer::instance();
@@ -64,6 +69,14 @@ void dispatch(caf::stateful_actor<firewall_state>* self) {
   if (!to_uplink.empty()) {
     if (st.uplink) transmit(st.uplink, std::move(to_uplink), "port uplink");
     else st.no_port += to_uplink.size();
+  }
+  if (!to_resolver.empty()) {
+    if (st.resolver) {
+      if (trace.messages_on()) trace.message("firewall", "resolver", "dns_responses", to_resolver);
+      self->send(st.resolver, dns_responses{std::move(to_resolver)});
+    } else {
+      st.no_port += to_resolver.size();
+    }
   }
   for (auto& [ip, pkts] : to_clients) {
     auto it = st.clients.find(ip);
@@ -99,6 +112,20 @@ void egress_done(caf::stateful_actor<firewall_state>* self, const caf::actor_add
   if (egress_behind(st)) return;
   for (auto& a : st.withheld) self->send(a, credit{1});
   st.withheld.clear();
+}
+
+// The dsthost names of every client's rules (also those whose port is down: their
+// answers are ready when it comes back), sent to the resolver when they change.
+void update_wanted(caf::stateful_actor<firewall_state>* self, bool force) {
+  auto& st = self->state;
+  std::vector<std::string> names;
+  for (const auto& [ip, r] : st.rules)
+    for (auto& n : r->host_names()) names.push_back(std::move(n));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  if (names == st.wanted && !force) return;
+  st.wanted = std::move(names);
+  if (st.resolver) self->send(st.resolver, wanted_hosts{st.wanted});
 }
 
 caf::behavior firewall_actor(caf::stateful_actor<firewall_state>* self, firewall_actor_config config) {
@@ -139,6 +166,16 @@ caf::behavior firewall_actor(caf::stateful_actor<firewall_state>* self, firewall
       [=](const client_rules& r) {
         self->state.rules[r.client] = r.rules;
         self->state.fw->set_rules(r.client, r.rules);
+        update_wanted(self, false);
+      },
+      [=](const resolver_handle& h) {
+        self->state.resolver = h.resolver;
+        update_wanted(self, true);
+      },
+      [=](const host_answers& a) { self->state.fw->set_host_addresses(a.hosts); },
+      [=](dns_queries& q) {
+        for (auto& p : q.packets) self->state.out.push_back({firewall::egress::uplink, {}, std::move(p)});
+        dispatch(self);
       },
       [=](const connected_ips& c) { self->state.fw->set_connected_ips(c.ips); },
       [=](tick_atom) {

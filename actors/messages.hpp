@@ -10,6 +10,7 @@
 
 #include "protocol/address.hpp"
 #include "protocol/packet.hpp"
+#include "rules/host_table.hpp"
 #include "rules/ruleset.hpp"
 
 namespace aw::actors {
@@ -70,6 +71,27 @@ struct connected_ips {
   std::vector<proto::ipv4_address> ips;
 };
 
+// The dsthost names every client's rules use (the firewall to the resolver, when they change).
+struct wanted_hosts {
+  std::vector<std::string> names;
+};
+// The resolver's answers (the resolver to the firewall, when they change).
+struct host_answers {
+  rules::host_addresses_ptr hosts;
+};
+// DNS queries for the uplink (the resolver to the firewall, which sends them on).
+struct dns_queries {
+  std::vector<proto::packet> packets;
+};
+// Datagrams that came back to the resolver's ports (the firewall to the resolver).
+struct dns_responses {
+  std::vector<proto::packet> packets;
+};
+// Where the firewall finds the resolver (an invalid handle: none).
+struct resolver_handle {
+  caf::actor resolver;
+};
+
 // A client vif's backend directory appeared (the XenStore watcher to the supervisor).
 struct vif_added {
   std::string backend_path;
@@ -97,11 +119,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(actorwall, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::connected_ips))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::vif_added))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::vif_released))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::wanted_hosts))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::host_answers))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::dns_queries))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::dns_responses))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::resolver_handle))
   CAF_ADD_ATOM(actorwall, aw::actors, tick_atom, "tick")
   CAF_ADD_ATOM(actorwall, aw::actors, stats_atom, "stats")
   CAF_ADD_ATOM(actorwall, aw::actors, restart_atom, "restart")
   CAF_ADD_ATOM(actorwall, aw::actors, reload_atom, "reload")
   CAF_ADD_ATOM(actorwall, aw::actors, firewall_handle_atom, "fwhandle")
+  CAF_ADD_ATOM(actorwall, aw::actors, resolver_handle_atom, "reshandle")
 CAF_END_TYPE_ID_BLOCK(actorwall)
 
 // Packets hold refcounted buffers: these messages never leave the process.
@@ -117,3 +145,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::client_rules)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::connected_ips)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::vif_added)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::vif_released)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::wanted_hosts)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::host_answers)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_queries)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_responses)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::resolver_handle)

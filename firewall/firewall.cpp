@@ -53,9 +53,13 @@ bool is_echo_request(const ipv4_view& v) noexcept {
 firewall::firewall(firewall_config config)
     : config_(std::move(config)),
       nat_(with_external(config_.nat, config_.uplink_address)),
+      hosts_(std::make_shared<const rules::host_addresses>()),
       uplink_icmp_budget_(config_.icmp_per_second, config_.icmp_burst) {
   config_.nat.external_address = config_.uplink_address;
   released_.reserve(64);
+  for (auto port : config_.resolver_ports)
+    if (nat_.reserve_port(nat::nat_protocol::udp, port)) resolver_ports_.push_back(port);
+  std::sort(resolver_ports_.begin(), resolver_ports_.end());
 }
 
 void firewall::add_client(ipv4_address ip) {
@@ -76,7 +80,11 @@ void firewall::set_connected_ips(std::span<const ipv4_address> ips) {
 }
 
 rules::match_context firewall::match_context() const {
-  return {config_.dns_servers, [this](std::string_view name) { return hosts_.lookup(name); }};
+  return {config_.dns_servers, [this](std::string_view name) -> std::optional<std::span<const ipv4_address>> {
+            auto it = hosts_->find(name);
+            if (it == hosts_->end() || it->second.empty()) return std::nullopt;
+            return std::span<const ipv4_address>{it->second};
+          }};
 }
 
 bool firewall::flow_allowed(const rules::ruleset& rules, const nat::session_info& s) const {
@@ -106,6 +114,10 @@ std::size_t firewall::recheck_flows() {
     auto it = clients_.find(s.client);
     return it != clients_.end() && flow_allowed(*it->second.rules, s);
   });
+}
+
+void firewall::set_host_addresses(rules::host_addresses_ptr hosts) {
+  hosts_ = hosts ? std::move(hosts) : std::make_shared<const rules::host_addresses>();
 }
 
 const counters* firewall::client_counters(ipv4_address ip) const noexcept {
@@ -236,6 +248,10 @@ void firewall::uplink_packet(const packet& p, clock_time now, buffer_pool& pool,
   if (v->dst() != config_.uplink_address) return drop(nullptr, drop_reason::not_for_us);
   if (check_l4_checksum(p, config_.checksums) == checksum_verdict::invalid)
     return drop(nullptr, drop_reason::bad_checksum);
+  if (to_resolver(*v)) {
+    out.push_back({egress::resolver, {}, p});
+    return;
+  }
 
   auto r = nat_.inbound(p, now, pool);
   if (!r && is_echo_request(*v)) {
@@ -264,6 +280,12 @@ void firewall::uplink_packet(const packet& p, clock_time now, buffer_pool& pool,
     if (it != clients_.end()) stats = &it->second.stats;
   }
   emit_nat(r, stats, out);
+}
+
+bool firewall::to_resolver(const ipv4_view& v) const noexcept {
+  if (resolver_ports_.empty() || v.protocol() != ip_protocol::udp || v.is_fragment()) return false;
+  bytes l4 = v.payload();
+  return l4.size() >= 4 && std::binary_search(resolver_ports_.begin(), resolver_ports_.end(), load16(l4.data() + 2));
 }
 
 void firewall::tick(clock_time now, std::vector<outgoing>& out) {

@@ -15,6 +15,7 @@
 #include "nat/nat_engine.hpp"
 #include "protocol/checksum_policy.hpp"
 #include "protocol/icmpv4.hpp"
+#include "protocol/ipv4.hpp"
 #include "protocol/packet.hpp"
 #include "rules/host_table.hpp"
 #include "rules/match.hpp"
@@ -35,9 +36,12 @@ struct firewall_config {
   double icmp_per_second = 10;         // ICMP answers per source (client, or the uplink)
   double icmp_burst = 20;
   nat::nat_config nat;                 // external_address is set to uplink_address
+  // UDP ports of uplink_address the DNS resolver queries from: kept out of the NAT,
+  // and datagrams to them go to the resolver (egress::resolver).
+  std::vector<std::uint16_t> resolver_ports;
 };
 
-enum class egress : std::uint8_t { uplink, client };
+enum class egress : std::uint8_t { uplink, client, resolver };
 
 struct outgoing {
   egress to = egress::uplink;
@@ -69,7 +73,10 @@ class firewall {
   std::size_t set_rules(proto::ipv4_address ip, rules::ruleset_ptr rules);
   // Re-applies every client's rules to existing flows (after dsthost answers change).
   std::size_t recheck_flows();
-  rules::host_table& hosts() noexcept { return hosts_; }
+  // The resolver's answers for dsthost rules (an immutable snapshot), for new flows.
+  // Open flows are not re-checked: a name served round-robin or by a CDN changes its
+  // addresses at every refresh, and that must not cut the connections it already has.
+  void set_host_addresses(rules::host_addresses_ptr hosts);
 
   // Packets from client `client` / from the uplink: what to send where is
   // appended to out; everything else is counted as dropped.
@@ -99,6 +106,8 @@ class firewall {
   void client_packet(client_state& c, proto::ipv4_address client, const proto::packet& p, clock_time now,
                      proto::buffer_pool& pool, std::vector<outgoing>& out);
   void uplink_packet(const proto::packet& p, clock_time now, proto::buffer_pool& pool, std::vector<outgoing>& out);
+  // A datagram to one of the resolver's reserved ports.
+  bool to_resolver(const proto::ipv4_view& v) const noexcept;
   void emit_nat(const nat::nat_result& r, counters* c, std::vector<outgoing>& out);
   // Sends an ICMP answer if the sender's budget allows; counts either way.
   void answer(const proto::packet& offending, proto::icmp_type type, std::uint8_t code, std::uint32_t rest,
@@ -110,7 +119,8 @@ class firewall {
 
   firewall_config config_;
   nat::nat_engine nat_;
-  rules::host_table hosts_;
+  rules::host_addresses_ptr hosts_;
+  std::vector<std::uint16_t> resolver_ports_;  // sorted; those the NAT let us reserve
   std::unordered_map<proto::ipv4_address, client_state> clients_;
   std::unordered_set<proto::ipv4_address> connected_ips_;
   token_bucket uplink_icmp_budget_;

@@ -67,6 +67,13 @@ std::optional<std::span<const proto::ipv4_address>> host_table::lookup(std::stri
   return std::span<const proto::ipv4_address>{it->second.addresses};
 }
 
+host_addresses host_table::addresses() const {
+  host_addresses out;
+  for (const auto& [name, e] : entries_)
+    if (!e.addresses.empty()) out.emplace(name, e.addresses);
+  return out;
+}
+
 std::optional<clock_time> host_table::next_due() const {
   std::optional<clock_time> best;
   for (const auto& [name, e] : entries_) {

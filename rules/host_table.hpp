@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,10 @@
 #include "protocol/address.hpp"
 
 namespace aw::rules {
+
+// The addresses of every resolved name: an immutable snapshot the firewall matches against.
+using host_addresses = std::map<std::string, std::vector<proto::ipv4_address>, std::less<>>;
+using host_addresses_ptr = std::shared_ptr<const host_addresses>;
 
 using clock_time = std::chrono::nanoseconds;  // since an arbitrary epoch
 
@@ -46,6 +51,9 @@ class host_table {
   // the last attempt failed). An expired answer stays usable while its
   // refresh is in flight, so open connections are not cut by the refresh.
   [[nodiscard]] std::optional<std::span<const proto::ipv4_address>> lookup(std::string_view name) const;
+
+  // Every name with addresses (as lookup answers them).
+  [[nodiscard]] host_addresses addresses() const;
 
   // Earliest time something becomes due (for the owner's timer), if any.
   [[nodiscard]] std::optional<clock_time> next_due() const;

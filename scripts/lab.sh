@@ -336,6 +336,25 @@ qdb_commit $C1
 sleep 0.5
 body=$(in_ns $NS_C1 curl -s -m 5 http://$WEB/ 2>/dev/null)
 row "after restoring the rules, client 1 to port 80" "hello from the netvm" "${body:-nothing}" "$([[ $body == "hello from the netvm" ]] && echo 1 || echo 0)"
+# Rules by host name (examples/rules/dsthost.rules): actorwall's resolver asks the netvm's
+# DNS (10.139.1.1) for www.lab.example from the firewall's own address; only that host's
+# port 80 opens. Then client 1's lab rules come back.
+{ grep -v '^/qubes-firewall/10.137.0.10' examples/qubesdb/lab.qubesdb; grep '^/qubes-firewall/10.137.0.10' examples/rules/dsthost.rules; } >"$work/qubesdb.new"
+mv "$work/qubesdb.new" "$work/qubesdb"
+kill -HUP "${pids[0]}"
+sleep 0.5
+qdb_commit $C1
+sleep 0.5
+body=$(in_ns $NS_C1 curl -s -m 5 http://www.lab.example/ 2>/dev/null)
+answers=$(counter resolver.answers)
+row "dsthost rule: client 1 fetches www.lab.example" "hello from the netvm" "${body:-nothing}, ${answers} answers" "$([[ $body == "hello from the netvm" && $answers -ge 1 ]] && echo 1 || echo 0)"
+in_ns $NS_C1 curl -s -m 5 http://$WEB2/ >/dev/null 2>&1; r=$?
+row "dsthost rule: client 1 to another host's port 80" "refused" "curl exit $r" "$([[ $r == 7 ]] && echo 1 || echo 0)"
+cp examples/qubesdb/lab.qubesdb "$work/qubesdb.new" && mv "$work/qubesdb.new" "$work/qubesdb"
+kill -HUP "${pids[0]}"
+sleep 0.5
+qdb_commit $C1
+sleep 0.5
 gbits() { python3 -c 'import json,sys
 try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
 except Exception: print("failed")'; }

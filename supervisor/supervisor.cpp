@@ -4,7 +4,10 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <deque>
+#include <random>
+#include <set>
 
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
@@ -29,6 +32,7 @@ struct supervisor_state {
   supervisor_config config;
   actors::reactor* io = nullptr;
   caf::actor firewall;
+  caf::actor resolver;
   std::vector<supervised_port> ports;  // [0] is the uplink
   std::uint64_t restarts = 0;
   std::uint64_t gave_up = 0;
@@ -42,6 +46,9 @@ struct supervisor_state {
 };
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
+
+// restart_atom's argument for the resolver (the others are port indexes).
+constexpr std::uint32_t resolver_slot = UINT32_MAX;
 
 bool is_crash(const caf::error& reason) {
   return reason && reason != caf::exit_reason::user_shutdown && reason != caf::exit_reason::normal;
@@ -110,6 +117,21 @@ void on_port_down(supervisor_actor* self, std::size_t i, const caf::error& reaso
   self->delayed_send(self, p.backoff, actors::restart_atom_v, static_cast<std::uint32_t>(i));
 }
 
+// Ports for the resolver's queries: unpredictable (RFC 5452), above the well-known range.
+std::vector<std::uint16_t> random_ports(std::size_t n) {
+  std::random_device rd;
+  std::set<std::uint16_t> ports;
+  while (ports.size() < n) ports.insert(static_cast<std::uint16_t>(1024 + rd() % (65536 - 1024)));
+  return {ports.begin(), ports.end()};
+}
+
+void start_resolver(supervisor_actor* self) {
+  auto& st = self->state;
+  st.resolver = actors::spawn_resolver_actor(self->system(), st.config.resolver, st.firewall);
+  self->monitor(st.resolver);
+  self->send(st.firewall, actors::resolver_handle{st.resolver});
+}
+
 // A vif the watcher reported: a client port on a netback device of its own.
 void add_vif(supervisor_actor* self, const actors::vif_added& v) {
   auto& st = self->state;
@@ -153,8 +175,14 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
   auto& st = self->state;
   st.config = std::move(config);
   st.io = io;
+  auto& fwc = st.config.firewall.firewall;
+  if (fwc.resolver_ports.empty()) fwc.resolver_ports = random_ports(st.config.resolver_port_count);
+  st.config.resolver.resolver.source = fwc.uplink_address;
+  st.config.resolver.resolver.servers = fwc.dns_servers;
+  st.config.resolver.resolver.ports = fwc.resolver_ports;
   st.firewall = actors::spawn_firewall_actor(self->system(), st.config.firewall);
   self->monitor(st.firewall);
+  start_resolver(self);
   st.ports.push_back({st.config.uplink, nullptr, {}, milliseconds{0}, false, false, false});
   for (auto& c : st.config.clients) st.ports.push_back({c, nullptr, {}, milliseconds{0}, false, false, false});
   for (std::size_t i = 0; i < st.ports.size(); ++i) start_port(self, i);
@@ -169,6 +197,15 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
       // The NAT state is gone with it: every flow restarts. Nothing to do but say so loudly.
       actors::log_error("the firewall actor stopped (" + caf::to_string(down.reason) + "): shutting down");
       self->quit(down.reason);
+      return;
+    }
+    if (s.resolver && down.source == s.resolver.address()) {
+      // Its answers are in the firewall's snapshot; a new one asks every name again.
+      s.resolver = nullptr;
+      self->send(s.firewall, actors::resolver_handle{});
+      if (s.stopping) return;
+      actors::log_error("the resolver stopped (" + caf::to_string(down.reason) + "): restarting it in 1 s");
+      self->delayed_send(self, seconds{1}, actors::restart_atom_v, resolver_slot);
       return;
     }
     if (s.vif_watcher && down.source == s.vif_watcher.address()) {
@@ -188,6 +225,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
     auto& s = self->state;
     s.stopping = true;
     if (s.vif_watcher) self->send_exit(s.vif_watcher, caf::exit_reason::user_shutdown);
+    if (s.resolver) self->send_exit(s.resolver, caf::exit_reason::user_shutdown);
     for (auto& p : s.ports)
       if (p.handle) self->send_exit(p.handle, caf::exit_reason::user_shutdown);
     self->send_exit(s.firewall, caf::exit_reason::user_shutdown);
@@ -196,6 +234,10 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
   return {
       [self](actors::restart_atom, std::uint32_t i) {
         auto& s = self->state;
+        if (i == resolver_slot) {
+          if (!s.stopping && !s.resolver) start_resolver(self);
+          return;
+        }
         if (s.stopping || i >= s.ports.size() || s.ports[i].handle || s.ports[i].given_up || s.ports[i].retired) return;
         if (auto& p = s.ports[i]; p.waiting) {
           if (!start_port(self, i)) {
@@ -219,6 +261,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
         // Its fresh listing reports every vif again; those already served are skipped.
       },
       [self](actors::firewall_handle_atom) { return self->state.firewall; },
+      [self](actors::resolver_handle_atom) { return self->state.resolver; },
       [self](actors::stats_atom) -> caf::result<std::string> {
         auto& s = self->state;
         auto rp = self->make_response_promise<std::string>();
@@ -231,6 +274,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
             std::to_string(s.vifs_retired) + "\nsupervisor.vif_open_failures " + std::to_string(s.vif_open_failures) +
             "\n");
         std::vector<caf::actor> targets{s.firewall};
+        if (s.resolver) targets.push_back(s.resolver);
         if (s.vif_watcher) targets.push_back(s.vif_watcher);
         for (auto& p : s.ports)
           if (p.handle) targets.push_back(p.handle);

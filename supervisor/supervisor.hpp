@@ -1,5 +1,5 @@
 // supervisor/supervisor.hpp — starts and watches the service's actors: the firewall (NAT
-// table) actor, the uplink port and one port per client. A crashed port is restarted with
+// table) actor, the DNS resolver, the uplink port and one port per client. A crashed port is restarted with
 // backoff (its client reconnects; nothing else notices); a crash loop gives up on that port
 // and says why; a shutdown stops every port before the firewall.
 #pragma once
@@ -18,6 +18,7 @@
 #include "actors/frame_device.hpp"
 #include "actors/port_actor.hpp"
 #include "actors/reactor.hpp"
+#include "actors/resolver_actor.hpp"
 #include "actors/vif_watcher.hpp"
 #include "xen/netback/connection.hpp"
 
@@ -51,11 +52,17 @@ struct supervisor_config {
   // After Closed, a driver domain removes a detached vif's directory this much
   // later (dom0's libxl must see Closed first).
   std::chrono::milliseconds vif_removal_delay{500};
+  // The dsthost resolver: its servers are the firewall's dns_servers and its source
+  // the uplink address; it queries from this many UDP ports, drawn at random at
+  // start and kept from the NAT (unless firewall.firewall.resolver_ports names them).
+  std::size_t resolver_port_count = 16;
+  actors::resolver_actor_config resolver;
 };
 
 // Messages: stats_atom -> std::string (every actor's counters plus
 // supervisor.* lines: restarts, gave_up, devices_lost, devices_back, waiting);
-// firewall_handle_atom -> caf::actor (for the config actor).
+// firewall_handle_atom -> caf::actor (for the config actor); resolver_handle_atom ->
+// caf::actor (the current resolver, possibly invalid).
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config config, actors::reactor& io);
 
 }  // namespace aw::supervisor

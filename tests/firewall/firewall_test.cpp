@@ -117,13 +117,11 @@ TEST_CASE("firewall: unsolicited inbound traffic is dropped") {
 TEST_CASE("firewall: the flow table is consulted first, the rules only on a miss") {
   fixture t;
   t.f.set_rules(client_a, rules_of("drop", {{"0000", "action=accept dsthost=web.example proto=tcp"}}));
-  t.f.hosts().set_wanted({"web.example"});
-  (void)t.f.hosts().due(t.now);
-  t.f.hosts().resolved("web.example", {remote}, 300s, t.now);
+  t.f.set_host_addresses(std::make_shared<const rules::host_addresses>(rules::host_addresses{{"web.example", {remote}}}));
   t.send_from(client_a, tcp_packet(from_a_to(remote), 40000, 443, tcp_flag::syn, {}));
   REQUIRE(t.out.size() == 1);
   // The name stops resolving: new flows are refused, the open one continues.
-  t.f.hosts().failed("web.example", t.now);
+  t.f.set_host_addresses(std::make_shared<const rules::host_addresses>());
   t.send_from(client_a, tcp_packet(from_a_to(remote), 40000, 443, tcp_flag::ack, {}));
   CHECK(t.out.size() == 2);
   t.send_from(client_a, tcp_packet(from_a_to(remote), 40001, 443, tcp_flag::syn, {}));

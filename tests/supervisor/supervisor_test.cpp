@@ -12,6 +12,7 @@
 #include "protocol/dissect.hpp"
 #include "protocol/ethernet.hpp"
 #include "supervisor/supervisor.hpp"
+#include "support/dns_answer.hpp"
 #include "support/packets.hpp"
 
 using namespace aw;
@@ -23,6 +24,9 @@ const ipv4_address fw_ip = ipv4_address::from_octets(10, 137, 0, 6);
 const ipv4_address client_ip = ipv4_address::from_octets(10, 137, 0, 10);
 const mac_address fw_mac{{0xfe, 0xff, 0xff, 0xff, 0xff, 0xff}};
 const mac_address client_mac{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x00}};
+const ipv4_address netvm_ip = ipv4_address::from_octets(10, 137, 0, 5);
+const mac_address netvm_mac{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x05}};
+const ipv4_address dns_ip = ipv4_address::from_octets(10, 139, 1, 1);
 
 // Hands out fake devices and remembers the latest one of each port.
 struct device_factory {
@@ -61,8 +65,9 @@ struct running {
     supervisor::supervisor_config c;
     c.firewall.firewall.gateway = fw_ip;
     c.firewall.firewall.uplink_address = fw_ip;
-    c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip,
-                 .gateway_ip = ipv4_address::from_octets(10, 137, 0, 5)},
+    c.firewall.firewall.dns_servers = {dns_ip};
+    c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip, .gateway_ip = netvm_ip,
+                 .gateway_mac = netvm_mac},
                 uplink.opener()};
     c.clients.push_back({{.role = actors::port_role::client, .name = "vif1.0", .interface = 1, .client_ip = client_ip},
                          client.opener()});
@@ -83,12 +88,27 @@ struct running {
     d->inject(ping_gateway(seq));
     return d->wait_sent(before);
   }
-  std::string status() {
+  // The supervisor's answer to `question` (a default value if it does not answer).
+  template <class Answer, class Question>
+  Answer ask(Question question) {
     caf::scoped_actor self{*sys};
-    std::string s;
-    self->request(sup, std::chrono::seconds{5}, actors::stats_atom_v)
-        .receive([&](const std::string& text) { s = text; }, [&](const caf::error&) {});
-    return s;
+    Answer answer{};
+    self->request(sup, std::chrono::seconds{5}, question)
+        .receive([&](const Answer& a) { answer = a; }, [&](const caf::error&) {});
+    return answer;
+  }
+  caf::actor firewall() { return ask<caf::actor>(actors::firewall_handle_atom_v); }
+  std::string status() { return ask<std::string>(actors::stats_atom_v); }
+  // The index of the first frame the uplink sent from `from` on that is a UDP datagram to
+  // the DNS server's port 53, waiting for it.
+  std::optional<std::size_t> wait_dns_query(std::size_t from) {
+    auto* d = uplink.latest.load();
+    for (std::size_t i = from; d != nullptr && d->wait_sent(i); ++i) {
+      auto f = d->sent(i);
+      auto ip = proto::dissect_ip(proto::bytes{f}.subspan(14));
+      if (ip.ipv4 && ip.ipv4->dst == dns_ip && ip.udp && ip.udp->dst_port == 53) return i;
+    }
+    return std::nullopt;
   }
 };
 
@@ -150,6 +170,81 @@ TEST_CASE("supervisor: a port whose device is gone waits for a new one without c
   CHECK(served);
   CHECK(has("supervisor.devices_back 1"));
   CHECK(has("supervisor.waiting 0"));
+}
+
+// The answer of the netvm's DNS to the query frame `query` (Ethernet + IPv4 + UDP).
+std::vector<std::uint8_t> dns_answer_frame(const std::vector<std::uint8_t>& query, ipv4_address addr) {
+  auto ip = proto::dissect_ip(proto::bytes{query}.subspan(14));
+  REQUIRE(ip.udp);
+  auto udp = proto::udp_view::make(proto::ipv4_view::make(proto::bytes{query}.subspan(14))->payload()).value();
+  auto answer = test::dns_answer(udp.payload(), {.addresses = {addr}, .ttl = 300});
+  auto packet = test::udp_packet({.src = dns_ip, .dst = fw_ip}, 53, ip.udp->src_port, answer);
+  std::vector<std::uint8_t> f(14 + packet.size());
+  proto::ethernet_repr{fw_mac, netvm_mac, proto::ethertype::ipv4, std::nullopt}.emit(f);
+  std::copy(packet.begin(), packet.end(), f.begin() + 14);
+  return f;
+}
+
+std::vector<std::uint8_t> syn_frame(ipv4_address dst, std::uint16_t sport) {
+  auto ip = test::tcp_packet({.src = client_ip, .dst = dst}, sport, 80, proto::tcp_flag::syn, {});
+  std::vector<std::uint8_t> f(14 + ip.size());
+  proto::ethernet_repr{fw_mac, client_mac, proto::ethertype::ipv4, std::nullopt}.emit(f);
+  std::copy(ip.begin(), ip.end(), f.begin() + 14);
+  return f;
+}
+
+const ipv4_address web_ip = ipv4_address::from_octets(192, 0, 2, 80);
+
+void set_dsthost_rules(running& r) {
+  auto rules = std::make_shared<const rules::ruleset>(rules::compile_ruleset(
+      "drop", {{"0000", "action=accept dsthost=www.lab.example proto=tcp dstports=80-80"}}));
+  caf::anon_send(r.firewall(), actors::client_rules{client_ip, rules});
+}
+
+// True when a SYN of the client to dst leaves on the uplink.
+bool syn_leaves(running& r, ipv4_address dst, std::uint16_t sport) {
+  auto* up = r.uplink.latest.load();
+  auto* cl = r.client.latest.load();
+  std::size_t before = up->sent_count();
+  cl->inject(syn_frame(dst, sport));
+  if (!up->wait_sent(before, std::chrono::milliseconds{500})) return false;
+  auto f = up->sent(before);
+  auto ip = proto::dissect_ip(proto::bytes{f}.subspan(14));
+  return ip.ipv4 && ip.ipv4->dst == dst && ip.tcp;
+}
+
+TEST_CASE("supervisor: the resolver asks the netvm's DNS for a rule's dsthost and the answer opens the flows") {
+  running r;
+  REQUIRE(r.gateway_answers(1));
+  set_dsthost_rules(r);
+  auto q = r.wait_dns_query(0);
+  REQUIRE(q);
+  // Unresolved: the client's new flows are refused (fail closed).
+  CHECK_FALSE(syn_leaves(r, web_ip, 40000));
+  r.uplink.latest.load()->inject(dns_answer_frame(r.uplink.latest.load()->sent(*q), web_ip));
+  bool open = false;
+  for (int i = 0; i < 50 && !open; ++i) open = syn_leaves(r, web_ip, static_cast<std::uint16_t>(40001 + i));
+  CHECK(open);
+  CHECK_FALSE(syn_leaves(r, ipv4_address::from_octets(192, 0, 2, 81), 41000));
+  CHECK(r.status().find("resolver.answers 1") != std::string::npos);
+}
+
+TEST_CASE("supervisor: a crashed resolver is restarted and asks for the names again") {
+  running r;
+  REQUIRE(r.gateway_answers(1));
+  set_dsthost_rules(r);
+  auto first = r.wait_dns_query(0);
+  REQUIRE(first);
+  auto resolver = r.ask<caf::actor>(actors::resolver_handle_atom_v);
+  REQUIRE(resolver);
+  caf::anon_send_exit(resolver, caf::exit_reason::kill);
+  // Restarted after 1 s, it is told the names again and asks for them.
+  auto again = r.wait_dns_query(*first + 1);
+  REQUIRE(again);
+  r.uplink.latest.load()->inject(dns_answer_frame(r.uplink.latest.load()->sent(*again), web_ip));
+  bool open = false;
+  for (int i = 0; i < 50 && !open; ++i) open = syn_leaves(r, web_ip, static_cast<std::uint16_t>(42000 + i));
+  CHECK(open);
 }
 
 TEST_CASE("supervisor: shutdown stops every actor and releases every watched fd") {
