@@ -164,29 +164,16 @@ int main(int argc, char** argv) {
   cfg.add_message_types<caf::id_block::actorwall>();
   caf::actor_system sys{cfg};
   actors::reactor io;
+  sc.config = actors::config_actor_config{o.qubesdb_socket};
   auto sup = supervisor::spawn_supervisor(sys, std::move(sc), io);
-  caf::actor firewall;
-  caf::actor config;
-  {
-    caf::scoped_actor self{sys};
-    self->request(sup, std::chrono::seconds{5}, actors::firewall_handle_atom_v)
-        .receive([&](caf::actor fw) { firewall = fw; }, [&](const caf::error&) {});
-  }
-  if (!firewall) {
-    actors::log_error("the supervisor did not start");
-    return 1;
-  }
-  config = actors::spawn_config_actor(sys, {o.qubesdb_socket}, io, firewall);
   actors::log_info("running: uplink " + net->ip.to_string() + " via " + net->gateway.to_string() + ", gateway " +
                    net->netvm_gateway.to_string() + " for " + std::to_string(o.client_taps.size()) + " clients");
 
   auto dump = [&]() {
     caf::scoped_actor self{sys};
     std::string text;
-    for (const auto& target : {sup, config}) {
-      self->request(target, std::chrono::seconds{3}, actors::stats_atom_v)
-          .receive([&](const std::string& s) { text += s; }, [&](const caf::error&) {});
-    }
+    self->request(sup, std::chrono::seconds{3}, actors::stats_atom_v)
+        .receive([&](const std::string& s) { text += s; }, [&](const caf::error&) {});
     return text;
   };
   std::optional<app::status_server> status;
@@ -202,7 +189,7 @@ int main(int argc, char** argv) {
     switch (si.ssi_signo) {
       case SIGHUP:
         actors::log_info("SIGHUP: reloading the rules from QubesDB");
-        caf::anon_send(config, actors::reload_atom_v);
+        caf::anon_send(sup, actors::reload_atom_v);
         break;
       case SIGUSR1: {
         auto text = dump();
@@ -214,7 +201,6 @@ int main(int argc, char** argv) {
         running = false;
     }
   }
-  caf::anon_send_exit(config, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   actors::tracer::instance().stop();  // completes the JSON array

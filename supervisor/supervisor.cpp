@@ -33,6 +33,7 @@ struct supervisor_state {
   actors::reactor* io = nullptr;
   caf::actor firewall;
   caf::actor resolver;
+  caf::actor config_actor;
   std::vector<supervised_port> ports;  // [0] is the uplink
   std::uint64_t restarts = 0;
   std::uint64_t gave_up = 0;
@@ -47,8 +48,9 @@ struct supervisor_state {
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
-// restart_atom's argument for the resolver (the others are port indexes).
+// restart_atom's arguments for the resolver and the config actor (the others are port indexes).
 constexpr std::uint32_t resolver_slot = UINT32_MAX;
+constexpr std::uint32_t config_slot = UINT32_MAX - 1;
 
 bool is_crash(const caf::error& reason) {
   return reason && reason != caf::exit_reason::user_shutdown && reason != caf::exit_reason::normal;
@@ -132,6 +134,12 @@ void start_resolver(supervisor_actor* self) {
   self->send(st.firewall, actors::resolver_handle{st.resolver});
 }
 
+void start_config(supervisor_actor* self) {
+  auto& st = self->state;
+  st.config_actor = actors::spawn_config_actor(self->system(), *st.config.config, *st.io, st.firewall);
+  self->monitor(st.config_actor);
+}
+
 // A vif the watcher reported: a client port on a netback device of its own.
 void add_vif(supervisor_actor* self, const actors::vif_added& v) {
   auto& st = self->state;
@@ -183,6 +191,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
   st.firewall = actors::spawn_firewall_actor(self->system(), st.config.firewall);
   self->monitor(st.firewall);
   start_resolver(self);
+  if (st.config.config) start_config(self);
   st.ports.push_back({st.config.uplink, nullptr, {}, milliseconds{0}, false, false, false});
   for (auto& c : st.config.clients) st.ports.push_back({c, nullptr, {}, milliseconds{0}, false, false, false});
   for (std::size_t i = 0; i < st.ports.size(); ++i) start_port(self, i);
@@ -208,6 +217,14 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
       self->delayed_send(self, seconds{1}, actors::restart_atom_v, resolver_slot);
       return;
     }
+    if (s.config_actor && down.source == s.config_actor.address()) {
+      // The firewall keeps the rules it has; a new config actor reads them all again.
+      s.config_actor = nullptr;
+      if (s.stopping) return;
+      actors::log_error("the config actor stopped (" + caf::to_string(down.reason) + "): restarting it in 1 s");
+      self->delayed_send(self, seconds{1}, actors::restart_atom_v, config_slot);
+      return;
+    }
     if (s.vif_watcher && down.source == s.vif_watcher.address()) {
       // It holds no state the vifs need: a new one lists backend/vif again.
       s.vif_watcher = nullptr;
@@ -226,6 +243,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
     s.stopping = true;
     if (s.vif_watcher) self->send_exit(s.vif_watcher, caf::exit_reason::user_shutdown);
     if (s.resolver) self->send_exit(s.resolver, caf::exit_reason::user_shutdown);
+    if (s.config_actor) self->send_exit(s.config_actor, caf::exit_reason::user_shutdown);
     for (auto& p : s.ports)
       if (p.handle) self->send_exit(p.handle, caf::exit_reason::user_shutdown);
     self->send_exit(s.firewall, caf::exit_reason::user_shutdown);
@@ -236,6 +254,10 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
         auto& s = self->state;
         if (i == resolver_slot) {
           if (!s.stopping && !s.resolver) start_resolver(self);
+          return;
+        }
+        if (i == config_slot) {
+          if (!s.stopping && !s.config_actor) start_config(self);
           return;
         }
         if (s.stopping || i >= s.ports.size() || s.ports[i].handle || s.ports[i].given_up || s.ports[i].retired) return;
@@ -262,6 +284,9 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
       },
       [self](actors::firewall_handle_atom) { return self->state.firewall; },
       [self](actors::resolver_handle_atom) { return self->state.resolver; },
+      [self](actors::reload_atom) {
+        if (self->state.config_actor) self->send(self->state.config_actor, actors::reload_atom_v);
+      },
       [self](actors::stats_atom) -> caf::result<std::string> {
         auto& s = self->state;
         auto rp = self->make_response_promise<std::string>();
@@ -275,6 +300,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
             "\n");
         std::vector<caf::actor> targets{s.firewall};
         if (s.resolver) targets.push_back(s.resolver);
+        if (s.config_actor) targets.push_back(s.config_actor);
         if (s.vif_watcher) targets.push_back(s.vif_watcher);
         for (auto& p : s.ports)
           if (p.handle) targets.push_back(p.handle);

@@ -1,5 +1,6 @@
 // supervisor/supervisor.hpp — starts and watches the service's actors: the firewall (NAT
-// table) actor, the DNS resolver, the uplink port and one port per client. A crashed port is restarted with
+// table) actor, the QubesDB config actor, the DNS resolver, the XenStore watcher, the uplink
+// port and one port per client. A crashed port is restarted with
 // backoff (its client reconnects; nothing else notices); a crash loop gives up on that port
 // and says why; a shutdown stops every port before the firewall.
 #pragma once
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/config_actor.hpp"
 #include "actors/firewall_actor.hpp"
 #include "actors/frame_device.hpp"
 #include "actors/port_actor.hpp"
@@ -57,12 +59,16 @@ struct supervisor_config {
   // start and kept from the NAT (unless firewall.firewall.resolver_ports names them).
   std::size_t resolver_port_count = 16;
   actors::resolver_actor_config resolver;
+  // The QubesDB config actor (rules, /connected-ips), restarted like the resolver if
+  // it stops; none: rules come from elsewhere (tests send client_rules themselves).
+  std::optional<actors::config_actor_config> config;
 };
 
 // Messages: stats_atom -> std::string (every actor's counters plus
 // supervisor.* lines: restarts, gave_up, devices_lost, devices_back, waiting);
 // firewall_handle_atom -> caf::actor (for the config actor); resolver_handle_atom ->
-// caf::actor (the current resolver, possibly invalid).
+// caf::actor (the current resolver, possibly invalid); reload_atom is passed on to the
+// config actor (SIGHUP).
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config config, actors::reactor& io);
 
 }  // namespace aw::supervisor

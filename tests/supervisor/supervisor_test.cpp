@@ -11,6 +11,7 @@
 #include "support/fake_device.hpp"
 #include "protocol/dissect.hpp"
 #include "protocol/ethernet.hpp"
+#include "qubes/fake_qubesdb.hpp"
 #include "supervisor/supervisor.hpp"
 #include "support/dns_answer.hpp"
 #include "support/packets.hpp"
@@ -59,7 +60,7 @@ struct running {
   device_factory uplink, client;
   caf::actor sup;
 
-  explicit running(unsigned max_restarts = 5) {
+  explicit running(unsigned max_restarts = 5, std::optional<std::string> qubesdb = std::nullopt) {
     cfg.add_message_types<caf::id_block::actorwall>();
     sys = std::make_unique<caf::actor_system>(cfg);
     supervisor::supervisor_config c;
@@ -73,6 +74,7 @@ struct running {
                          client.opener()});
     c.backoff_initial = std::chrono::milliseconds{10};
     c.max_restarts = max_restarts;
+    if (qubesdb) c.config = actors::config_actor_config{*qubesdb};
     sup = supervisor::spawn_supervisor(*sys, c, io);
     // Both ports up: their devices opened and watched.
     for (int i = 0; i < 500 && io.watched() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
@@ -245,6 +247,50 @@ TEST_CASE("supervisor: a crashed resolver is restarted and asks for the names ag
   bool open = false;
   for (int i = 0; i < 50 && !open; ++i) open = syn_leaves(r, web_ip, static_cast<std::uint16_t>(42000 + i));
   CHECK(open);
+}
+
+// A QubesDB daemon on its own thread with one client's rules.
+struct qubesdb_daemon {
+  std::string path = "/tmp/aw-supervisor-test-" + std::to_string(::getpid()) + ".sock";
+  std::unique_ptr<qubes::fake_qubesdb> db;
+  std::thread loop;
+  qubesdb_daemon() {
+    auto started = qubes::fake_qubesdb::start(path, {{"/qubes-firewall/10.137.0.10", ""},
+                                                     {"/qubes-firewall/10.137.0.10/policy", "accept"},
+                                                     {"/connected-ips", "10.137.0.10"}});
+    REQUIRE(started);
+    db = std::move(*started);
+    loop = std::thread{[this] { db->run(); }};
+  }
+  ~qubesdb_daemon() {
+    db->stop();
+    loop.join();
+  }
+};
+
+TEST_CASE("supervisor: the config actor is supervised - killed, it is restarted and reads the rules again") {
+  qubesdb_daemon qdb;
+  running r{5, qdb.path};
+  auto has = [&](const std::string& line) { return r.status().find(line) != std::string::npos; };
+  auto wait_for = [&](const std::string& line) {
+    for (int i = 0; i < 300 && !has(line); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    return has(line);
+  };
+  REQUIRE(wait_for("config.rule_loads 1"));
+  // The config actor is the owner of the one watched fd that is not a port's device.
+  caf::actor config;
+  for (int fd = 0; fd < 1024 && !config; ++fd) {
+    if (fd == r.client.latest.load()->fd() || fd == r.uplink.latest.load()->fd()) continue;
+    config = r.io.owner_of(fd);
+  }
+  REQUIRE(config);
+  caf::anon_send_exit(config, caf::exit_reason::kill);
+  // Gone from the status while it is down, then a new one (restarted after 1 s) reads
+  // the rules again.
+  for (int i = 0; i < 100 && has("config.rule_loads"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CHECK_FALSE(has("config.rule_loads"));
+  CHECK(wait_for("config.rule_loads 1"));
+  CHECK(r.gateway_answers(1));
 }
 
 TEST_CASE("supervisor: shutdown stops every actor and releases every watched fd") {
