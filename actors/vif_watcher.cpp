@@ -65,6 +65,18 @@ void rescan(watcher_actor_t* self) {
   }
 }
 
+// Opens the grant device open_grants names and /dev/xen/evtchn, as one Handles.
+template <class Handles, class OpenGrants>
+auto handles_opener(OpenGrants open_grants) {
+  return [open_grants]() -> xen::xen_result<Handles> {
+    auto g = open_grants();
+    if (!g) return g.error();
+    auto e = xen::real::open_event_channels();
+    if (!e) return e.error();
+    return Handles{std::move(*g), std::move(*e)};
+  };
+}
+
 }  // namespace
 
 xen::xen_result<xen_platform> real_xen_platform() {
@@ -77,13 +89,8 @@ xen::xen_result<xen_platform> real_xen_platform() {
   xen_platform p;
   p.self = static_cast<xen::domid>(*self);
   p.open_xenstore = [] { return xen::real::open_xenstore(); };
-  p.open_handles = []() -> xen::xen_result<xen::netback::xen_handles> {
-    auto g = xen::real::open_grant_mapper();
-    if (!g) return g.error();
-    auto e = xen::real::open_event_channels();
-    if (!e) return e.error();
-    return xen::netback::xen_handles{std::move(*g), std::move(*e)};
-  };
+  p.open_handles = handles_opener<xen::netback::xen_handles>([] { return xen::real::open_grant_mapper(); });
+  p.open_front_handles = handles_opener<xen::netfront::front_handles>([] { return xen::real::open_grant_sharer(); });
   return p;
 }
 

@@ -11,6 +11,7 @@
 
 #include "actors/reactor.hpp"
 #include "xen/netback/vif_backend.hpp"
+#include "xen/netfront/vif_frontend.hpp"
 #include "xen/xenstore.hpp"
 
 namespace aw::actors {
@@ -19,7 +20,8 @@ namespace aw::actors {
 struct xen_platform {
   xen::domid self = 0;  // the backend domain: this one
   std::function<xen::xen_result<std::unique_ptr<xen::xenstore>>()> open_xenstore;
-  xen::netback::open_handles_fn open_handles;
+  xen::netback::open_handles_fn open_handles;              // client vifs: grant mapper + event channels
+  xen::netfront::open_front_handles_fn open_front_handles;  // the uplink vif: grant sharer + event channels
 };
 
 // The real /dev/xen devices and xenstored; self is read from XenStore ("domid").

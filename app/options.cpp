@@ -31,6 +31,11 @@ parse_outcome parse_options(int argc, char** argv) {
   cli.add_option("--uplink-tap", uplink_tap, "uplink on a TAP device actorwall creates: NAME[@NETNS]");
   std::string uplink_if;
   cli.add_option("--uplink-interface", uplink_if, "uplink by AF_PACKET on an existing interface (see docs/link.md)");
+  unsigned uplink_vif = 0;
+  auto* uplink_vif_opt = cli.add_option("--uplink-xen-vif", uplink_vif,
+                 "uplink on this domain's own Xen vif ID (device/vif/ID, backend in the netvm) by the userspace "
+                 "netfront; the kernel's xen-netfront must not be bound to it (see docs/qubes-firewall-qube.md)")
+      ->check(CLI::Range(0u, 0xffffu));
   std::vector<std::string> clients;
   cli.add_option("--client-tap", clients, "a client on a TAP device actorwall creates: NAME=IP[@NETNS] (repeatable)");
   cli.add_flag("--xen", o.xen,
@@ -52,8 +57,12 @@ parse_outcome parse_options(int argc, char** argv) {
     cli.parse(argc, argv);
     if (!uplink_tap.empty()) o.uplink_tap = parse_tap(uplink_tap);
     if (!uplink_if.empty()) o.uplink_interface = uplink_if;
-    if (o.uplink_tap && o.uplink_interface) throw CLI::ValidationError("choose one uplink: --uplink-tap or --uplink-interface");
-    if (!o.uplink_tap && !o.uplink_interface) throw CLI::ValidationError("an uplink is needed: --uplink-tap or --uplink-interface");
+    if (uplink_vif_opt->count() != 0) o.uplink_xen_vif = uplink_vif;
+    const int uplinks = int{o.uplink_tap.has_value()} + int{o.uplink_interface.has_value()} +
+                        int{o.uplink_xen_vif.has_value()};
+    if (uplinks > 1) throw CLI::ValidationError("choose one uplink: --uplink-tap, --uplink-interface or --uplink-xen-vif");
+    if (uplinks == 0)
+      throw CLI::ValidationError("an uplink is needed: --uplink-tap, --uplink-interface or --uplink-xen-vif");
     for (const auto& c : clients) {
       auto eq = c.find('=');
       if (eq == std::string::npos) throw CLI::ValidationError("--client-tap wants NAME=IP[@NETNS], got '" + c + "'");

@@ -20,6 +20,7 @@ struct options {
   std::string qubesdb_socket = "/var/run/qubes/qubesdb.sock";
   std::optional<tap_port> uplink_tap;
   std::optional<std::string> uplink_interface;  // AF_PACKET on an existing interface
+  std::optional<unsigned> uplink_xen_vif;       // this domain's frontend vif <id>, by the userspace netfront
   std::vector<tap_port> client_taps;
   bool xen = false;  // serve this domain's client vifs (userspace netback)
   std::optional<std::string> trace_file;  // Chrome trace-event JSON of actor messages

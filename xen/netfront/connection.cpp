@@ -291,18 +291,35 @@ std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max
   return out.size() - before;
 }
 
-std::string connection::counters_text(const std::string& prefix) const {
+std::string connection::counters_text(const std::string& prefix) const { return format_counters(counters_, prefix); }
+
+namespace {
+struct counter_field {
+  std::string_view name;
+  std::uint64_t front_counters::*member;
+};
+constexpr counter_field counter_fields[] = {{"tx_packets", &front_counters::tx_packets},
+                                            {"tx_bytes", &front_counters::tx_bytes},
+                                            {"rx_packets", &front_counters::rx_packets},
+                                            {"rx_bytes", &front_counters::rx_bytes},
+                                            {"events", &front_counters::events}};
+}  // namespace
+
+front_counters& front_counters::operator+=(const front_counters& o) noexcept {
+  for (const auto& f : counter_fields) this->*f.member += o.*f.member;
+  for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
+  if (o.fatal) fatal = o.fatal;
+  return *this;
+}
+
+std::string format_counters(const front_counters& c, const std::string& prefix) {
   std::string s;
   auto line = [&](std::string_view name, std::uint64_t v) {
     if (v != 0) s += prefix + std::string{name} + " " + std::to_string(v) + "\n";
   };
-  line("tx_packets", counters_.tx_packets);
-  line("tx_bytes", counters_.tx_bytes);
-  line("rx_packets", counters_.rx_packets);
-  line("rx_bytes", counters_.rx_bytes);
-  line("events", counters_.events);
-  for (std::size_t i = 0; i < front_drop_count; ++i) line(front_drop_names[i], counters_.drops[i]);
-  if (counters_.fatal) line(to_string(*counters_.fatal), 1);
+  for (const auto& f : counter_fields) line(f.name, c.*f.member);
+  for (std::size_t i = 0; i < front_drop_count; ++i) line(front_drop_names[i], c.drops[i]);
+  if (c.fatal) line(to_string(*c.fatal), 1);
   return s;
 }
 

@@ -59,7 +59,13 @@ struct front_counters {
   std::uint64_t tx_packets = 0, tx_bytes = 0, rx_packets = 0, rx_bytes = 0, events = 0;
   std::array<std::uint64_t, front_drop_count> drops{};
   std::optional<front_fatal> fatal;
+
+  // Adds another connection's counts (an uplink's totals over its reconnects).
+  front_counters& operator+=(const front_counters& other) noexcept;
 };
+
+// "name value" lines, each name prefixed; zero counters left out.
+std::string format_counters(const front_counters& c, const std::string& prefix);
 
 class connection {
  public:

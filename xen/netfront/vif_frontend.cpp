@@ -83,7 +83,17 @@ front_change vif_frontend::update() {
     case xenbus_state::closed:
     case xenbus_state::unknown: {
       const bool was = disconnect();
-      if (written_ != xenbus_state::closed) (void)write_state(xenbus_state::closed);
+      // Both Closed with the device still online (we gave up on the data path, or the
+      // backend reset): Initialising asks the backend for InitWait, as Linux netback
+      // expects; then we wait in Initialising.
+      const bool restart = be == xenbus_state::closed && read_flag(xs_, backend_path_ + "/online");
+      if (restart && (written_ == xenbus_state::closed || written_ == xenbus_state::initialising)) {
+        auto mine = xs_.read(frontend_path_ + "/state");  // a fresh vif_frontend has written nothing yet
+        if (!mine || parse_xenbus_state(*mine) != xenbus_state::initialising)
+          (void)write_state(xenbus_state::initialising);
+      } else if (written_ != xenbus_state::closed) {
+        (void)write_state(xenbus_state::closed);
+      }
       return was ? front_change::disconnected : front_change::none;
     }
     default:
@@ -93,6 +103,10 @@ front_change vif_frontend::update() {
         (void)write_state(xenbus_state::closing);
         return front_change::disconnected;
       }
+      // Connected to rings we do not have (a previous run's, or a backend that skipped
+      // our steps): Closing makes it let go, then it offers InitWait again.
+      if (!conn_ && be == xenbus_state::connected && written_ != xenbus_state::closing)
+        (void)write_state(xenbus_state::closing);
       return front_change::none;
   }
 }

@@ -34,6 +34,9 @@ class vif_frontend {
   [[nodiscard]] const std::string& frontend_path() const noexcept { return frontend_path_; }
   [[nodiscard]] const std::string& backend_path() const noexcept { return backend_path_; }
   // Re-reads the backend's state and acts; idempotent (watch events may be spurious).
+  // Besides the usual steps: a backend Closed with the vif still online is asked to start
+  // again (Initialising), and one Connected to rings this object never shared (a previous
+  // process's) is asked to close first (Closing).
   front_change update();
   [[nodiscard]] xenbus_state state() const noexcept { return written_; }
   // The data path while connected (borrowed: valid until the next update()).

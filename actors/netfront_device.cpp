@@ -1,0 +1,137 @@
+// actors/netfront_device.cpp — frontend xenbus steps on XenStore events, data path while Connected.
+#include "actors/netfront_device.hpp"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace aw::actors {
+namespace {
+
+constexpr std::string_view backend_token = "backend";
+
+bool watch_fd(int ep, int op, int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  return ::epoll_ctl(ep, op, fd, op == EPOLL_CTL_DEL ? nullptr : &ev) == 0;
+}
+
+}  // namespace
+
+xen::xen_result<std::unique_ptr<netfront_device>> netfront_device::open(
+    std::unique_ptr<xen::xenstore> xs, std::string frontend_path, xen::netfront::open_front_handles_fn open_handles) {
+  if (!xs || !open_handles) return xen::xen_error::invalid_argument;
+  std::unique_ptr<netfront_device> d{new netfront_device()};
+  auto vif = xen::netfront::vif_frontend::open(*xs, frontend_path, open_handles);
+  if (!vif) return vif.error();
+  d->xs_ = std::move(xs);
+  d->frontend_path_ = std::move(frontend_path);
+  d->open_handles_ = std::move(open_handles);
+  d->vif_ = std::move(*vif);
+  d->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (d->epoll_fd_ < 0 || !watch_fd(d->epoll_fd_, EPOLL_CTL_ADD, d->xs_->watch_fd())) return xen::from_errno(errno);
+  if (auto s = d->xs_->watch(d->frontend_path_, "frontend"); !s) return s.error();
+  if (auto s = d->xs_->watch(d->vif_->backend_path(), backend_token); !s) return s.error();
+  d->step();
+  return d;
+}
+
+netfront_device::~netfront_device() {
+  // The backend must let go of our pages (and a restarted service finds it closing, not
+  // Connected to rings nobody serves). Not when the directory is gone: the write would create it.
+  if (vif_ && vif_->state() != xen::xenbus_state::closed)
+    (void)xs_->write(frontend_path_ + "/state", xen::format_xenbus_state(xen::xenbus_state::closing));
+  drop_frontend();  // ends the event channel and the grants of a live connection
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void netfront_device::retire(std::unique_ptr<xen::netfront::connection> old) {
+  if (!old) return;
+  if (conn_fd_ >= 0) (void)watch_fd(epoll_fd_, EPOLL_CTL_DEL, conn_fd_);
+  conn_fd_ = -1;
+  retired_ += old->counters();
+}
+
+void netfront_device::drop_frontend() {
+  if (!vif_) return;
+  if (const auto* c = vif_->conn()) retired_ += c->counters();
+  if (conn_fd_ >= 0) (void)watch_fd(epoll_fd_, EPOLL_CTL_DEL, conn_fd_);
+  conn_fd_ = -1;
+  retire(vif_->take_retired());
+  connects_before_ += vif_->connects();
+  if (xs_) (void)xs_->unwatch(vif_->backend_path(), backend_token);
+  vif_.reset();  // ends a live connection's event channel, then its grants
+}
+
+void netfront_device::follow_backend() {
+  auto named = xs_->read(frontend_path_ + "/backend");
+  if (!named) {
+    // The toolstack removed the frontend directory (the vif detached): nothing to write
+    // there any more, or the write would create it again.
+    if (named.error() == xen::xen_error::not_found) drop_frontend();
+    return;
+  }
+  if (vif_ && *named == vif_->backend_path()) return;
+  if (vif_) ++backend_changes_;
+  drop_frontend();
+  auto vif = xen::netfront::vif_frontend::open(*xs_, frontend_path_, open_handles_);
+  if (!vif) {
+    ++backend_invalid_;  // outside its domain's tree, a bad backend-id, or half written: the next event tells
+    return;
+  }
+  vif_ = std::move(*vif);
+  if (!xs_->watch(vif_->backend_path(), backend_token)) ++backend_invalid_;
+}
+
+void netfront_device::step() {
+  follow_backend();
+  if (!vif_) return;
+  const auto change = vif_->update();
+  retire(vif_->take_retired());
+  if (change == xen::netfront::front_change::connected && vif_->conn() != nullptr) {
+    conn_fd_ = vif_->conn()->fd();
+    if (!watch_fd(epoll_fd_, EPOLL_CTL_ADD, conn_fd_)) conn_fd_ = -1;
+  }
+}
+
+std::size_t netfront_device::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+  auto events = xs_->read_watch_events();
+  if (!events || !events->empty()) step();  // a lost XenStore connection: the next step says what is left
+  auto* c = vif_ ? vif_->conn() : nullptr;
+  if (c == nullptr) return 0;
+  const std::size_t n = c->receive(out, max, pool);
+  if (c->closed()) step();  // the data path gave up on the backend: Closing
+  return n;
+}
+
+std::size_t netfront_device::send(std::span<const proto::packet> frames) {
+  auto* c = vif_ ? vif_->conn() : nullptr;
+  if (c == nullptr || c->closed()) {
+    tx_not_connected_ += frames.size();
+    return 0;
+  }
+  return c->send(frames);
+}
+
+xen::xenbus_state netfront_device::state() const {
+  return vif_ ? vif_->state() : xen::xenbus_state::closed;
+}
+
+std::string netfront_device::counters(const std::string& prefix) const {
+  auto total = retired_;
+  if (vif_ && vif_->conn() != nullptr) total += vif_->conn()->counters();
+  const auto line = [&](std::string_view name, std::uint64_t v) {
+    return prefix + std::string{name} + " " + std::to_string(v) + "\n";
+  };
+  std::string out = line("xenbus_state", static_cast<unsigned>(state()));
+  out += line("connects", connects_before_ + (vif_ ? vif_->connects() : 0));
+  if (tx_not_connected_ != 0) out += line("tx_not_connected", tx_not_connected_);
+  if (backend_invalid_ != 0) out += line("backend_invalid", backend_invalid_);
+  if (backend_changes_ != 0) out += line("backend_changes", backend_changes_);
+  return out + xen::netfront::format_counters(total, prefix);
+}
+
+}  // namespace aw::actors
