@@ -13,6 +13,8 @@
 #include "actors/config_actor.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "actors/netfront_device.hpp"
+#include "actors/vif_watcher.hpp"
 #include "actors/trace.hpp"
 #include "actors/reactor.hpp"
 #include "app/link_device.hpp"
@@ -76,6 +78,26 @@ std::function<std::unique_ptr<actors::frame_device>()> tap_devices(app::tap_port
   };
 }
 
+// The uplink on this domain's own frontend vif (userspace netfront). The first device is
+// opened at once, so a wrong id or a missing /dev/xen fails the start; a port restart opens
+// another. The device itself follows the netvm going and coming back.
+std::function<std::unique_ptr<actors::frame_device>()> xen_uplink_devices(const actors::xen_platform& p, unsigned id) {
+  const std::string path = "/local/domain/" + std::to_string(p.self) + "/device/vif/" + std::to_string(id);
+  auto open = [p, path]() -> std::unique_ptr<actors::frame_device> {
+    auto xs = p.open_xenstore();
+    auto d = xs ? actors::netfront_device::open(std::move(*xs), path, p.open_front_handles)
+                : xen::xen_result<std::unique_ptr<actors::netfront_device>>{xs.error()};
+    if (!d) {
+      actors::log_error("uplink " + path + ": " + std::string{xen::to_string(d.error())});
+      return nullptr;
+    }
+    return std::move(*d);
+  };
+  auto first = std::make_shared<std::unique_ptr<actors::frame_device>>(open());
+  if (!*first) return nullptr;
+  return [first, open]() { return *first ? std::move(*first) : open(); };
+}
+
 int signal_fd() {
   sigset_t set;
   sigemptyset(&set);
@@ -104,6 +126,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  std::optional<actors::xen_platform> xen_platform;
+  if (o.xen || o.uplink_xen_vif) {
+    auto platform = actors::real_xen_platform();
+    if (!platform) {
+      actors::log_error(std::string{"--xen/--uplink-xen-vif: cannot reach XenStore or /dev/xen: "} +
+                        std::string{xen::to_string(platform.error())});
+      return 1;
+    }
+    xen_platform = std::move(*platform);
+  }
+
   // The links, before the actors that drive them.
   std::shared_ptr<link::link> uplink;
   std::function<std::unique_ptr<actors::frame_device>()> uplink_devices;
@@ -117,7 +150,11 @@ int main(int argc, char** argv) {
     else actors::log_error("uplink " + *o.uplink_interface + ": " + p.error().what);
     uplink_devices = device_of(uplink);
   }
-  if (!uplink) return 1;
+  else if (o.uplink_xen_vif) {
+    uplink_devices = xen_uplink_devices(*xen_platform, *o.uplink_xen_vif);
+    if (!uplink_devices) return 1;
+  }
+  if (!uplink && !o.uplink_xen_vif) return 1;
 
   supervisor::supervisor_config sc;
   auto& fc = sc.firewall.firewall;
@@ -141,14 +178,8 @@ int main(int argc, char** argv) {
   }
 
   if (o.xen) {
-    auto platform = actors::real_xen_platform();
-    if (!platform) {
-      actors::log_error(std::string{"--xen: cannot reach XenStore or /dev/xen: "} +
-                        std::string{xen::to_string(platform.error())});
-      return 1;
-    }
-    actors::log_info("serving the client vifs of domain " + std::to_string(platform->self));
-    sc.xen = std::move(*platform);
+    actors::log_info("serving the client vifs of domain " + std::to_string(xen_platform->self));
+    sc.xen = xen_platform;
   }
 
   if (o.trace_file || o.pcap_dir) {
@@ -162,8 +193,10 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::actorwall>();
-  caf::actor_system sys{cfg};
+  // The reactor outlives the actor system: actors forget their fds in their cleanup,
+  // which may run until the system is destroyed.
   actors::reactor io;
+  caf::actor_system sys{cfg};
   sc.config = actors::config_actor_config{o.qubesdb_socket};
   auto sup = supervisor::spawn_supervisor(sys, std::move(sc), io);
   actors::log_info("running: uplink " + net->ip.to_string() + " via " + net->gateway.to_string() + ", gateway " +

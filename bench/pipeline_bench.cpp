@@ -79,8 +79,8 @@ std::vector<std::uint8_t> udp_frame(std::size_t client, std::uint16_t sport, std
 struct pipeline {
   std::shared_ptr<xen::sim::hypervisor> hv = xen::sim::hypervisor::create();
   caf::actor_system_config cfg;
+  std::unique_ptr<actors::reactor> io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<actors::reactor> io;
   caf::actor fw;
   std::vector<caf::actor> ports;
   std::vector<std::unique_ptr<xen::netfront::connection>> clients;  // the client qubes' ends
@@ -158,7 +158,6 @@ struct pipeline {
     for (auto& p : ports) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(fw, caf::exit_reason::user_shutdown);
     sys->await_all_actors_done();
-    io.reset();
   }
 
   // Clients send as fast as their rings take; the netvm drains. Returns frames

@@ -62,8 +62,8 @@ TEST_CASE("config actor: loads every client's rules and /connected-ips, then fol
   auto db = std::make_unique<daemon_thread>(path, initial_keys);
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::actorwall>();
+  actors::reactor io;  // outlives the system (the actor forgets its fd in its cleanup)
   caf::actor_system sys{cfg};
-  actors::reactor io;
   caf::scoped_actor self{sys};
   auto cfg_actor = actors::spawn_config_actor(sys, {path}, io, caf::actor_cast<caf::actor>(self));
   recorder rec{self, {}, {}};

@@ -36,8 +36,8 @@ std::vector<std::uint8_t> frame(mac_address dst, mac_address src, proto::etherty
 
 struct pipeline {
   caf::actor_system_config cfg;
+  std::unique_ptr<reactor> io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<reactor> io;
   caf::actor fw;
   caf::actor client_port, uplink_port_actor;
   test::fake_device* client_dev = nullptr;
@@ -70,7 +70,6 @@ struct pipeline {
   ~pipeline() {
     for (auto& a : {client_port, uplink_port_actor, fw}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sys->await_all_actors_done();
-    io.reset();
   }
 };
 }  // namespace

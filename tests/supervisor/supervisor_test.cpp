@@ -55,8 +55,8 @@ std::vector<std::uint8_t> ping_gateway(std::uint16_t seq) {
 
 struct running {
   caf::actor_system_config cfg;
+  actors::reactor io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  actors::reactor io;
   device_factory uplink, client;
   caf::actor sup;
 

@@ -49,8 +49,8 @@ struct service {
   std::unique_ptr<xen::xenstore> fe = xsd.client(test::fe_dom);
   test::toolstack ts{*d0};
   caf::actor_system_config cfg;
+  actors::reactor io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  actors::reactor io;
   caf::actor sup;
 
   service() {
