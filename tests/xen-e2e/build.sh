@@ -2,10 +2,12 @@
 # tests/xen-e2e/build.sh OUT_DIR PROJECT_BUILD_DIR — the images for the end-to-end
 # test on a real Xen hypervisor in QEMU (run.sh boots them; docs/xen-e2e.md):
 #   OUT_DIR/xen           Xen 4.17 (gunzipped multiboot ELF, for qemu -kernel)
-#   OUT_DIR/vmlinuz       the Debian kernel, dom0's and the domUs'
+#   OUT_DIR/vmlinuz       the Debian kernel (dom0's; the domUs boot the ELF inside it)
 #   OUT_DIR/dom0.cpio.gz  busybox + Xen toolstack + Xen modules + project binaries
 #                         + the netvm's tools (iproute2 ip, nft, dnsmasq, iperf3)
-#                         + the domU kernel, initramfs and configs (under /guest)
+#                         + xen-netback (loaded only for the last, kernel, phase)
+#                         + the domU kernel (the bzImage's ELF), initramfs and
+#                         configs (under /guest)
 #   OUT_DIR/domU.cpio.gz  busybox + xen-netfront + iperf3
 # Everything comes from installed Debian packages (scripts/setup-deps.sh) and the
 # project binaries listed below; staging happens in a mktemp folder, removed at exit.
@@ -28,8 +30,12 @@ project_binaries=(
 dom0_tools=(/usr/sbin/ip /usr/sbin/nft /usr/sbin/dnsmasq /usr/bin/iperf3)
 domU_tools=(/usr/bin/iperf3)
 # Kernel modules for dom0 beyond Xen's, in load order (dependencies first): TAP for
-# actorwall's uplink, nf_tables NAT for the netvm.
-dom0_extra_modules=(tun nft_chain_nat nft_nat nft_masq)
+# actorwall's uplink, nf_tables NAT for the netvm; veth, conntrack matches and reject
+# for the last phase's Linux sys-firewall (dom0-init's kernel-netback step).
+dom0_extra_modules=(tun nft_chain_nat nft_nat nft_masq veth nft_ct nft_reject_ipv4)
+# The kernel's netback: in the image, loaded only by the kernel-netback step, after
+# actorwall has stopped (the two must not both serve this domain's vifs).
+dom0_netback_modules=(xen-netback)
 
 kver=${KVER:-$(ls /lib/modules | sort -V | tail -1)}   # the kernel of linux-image-amd64
 xenbin=/usr/lib/xen-4.17/bin
@@ -106,16 +112,32 @@ echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/false" >> "$d/etc/passwd"   
 echo "nogroup:x:65534:" >> "$d/etc/group"
 cc -O2 -static -o "$stage/aw-status" "$here/aw-status.c"
 install -m 755 "$stage/aw-status" "$d/usr/bin/aw-status"
-# The kernel's xen-netback is deliberately absent: dom0 serves vifs from userspace.
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do cp "$(module $m)" "$d/lib/modules/"; done
-# Extra modules with their dependencies, in load order, listed in /lib/modules/extra.order.
-for m in "${dom0_extra_modules[@]}"; do modprobe -S "$kver" --show-depends "$m"; done |
-  awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
-    cp "$ko" "$d/lib/modules/" && basename "$ko" >> "$d/lib/modules/extra.order"
-  done
+# modules_in_order LIST MODULE...: the modules with their dependencies, in load order,
+# copied to /lib/modules and listed in /lib/modules/LIST (dom0-init insmods them).
+modules_in_order() {
+  local list=$1 m ko; shift
+  for m in "$@"; do modprobe -S "$kver" --show-depends "$m"; done |
+    awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
+      [[ -e $d/lib/modules/$(basename "$ko") ]] || cp "$ko" "$d/lib/modules/"
+      basename "$ko" >> "$d/lib/modules/$list"
+    done
+  [[ -s $d/lib/modules/$list ]] || { echo "build.sh: no modules for $list" >&2; exit 1; }
+}
+modules_in_order extra.order "${dom0_extra_modules[@]}"
+# xen-netback is not loaded at boot: dom0 serves vifs from userspace (actorwall) first.
+modules_in_order netback.order "${dom0_netback_modules[@]}"
 mkdir -p "$d/etc/xen" "$d/var/lib/xen" "$d/var/log/xen/console" "$d/var/run/xen" "$d/guest"
 install -m 644 /etc/xen/xl.conf "$d/etc/xen/xl.conf"
-install -m 644 /boot/vmlinuz-"$kver" "$d/guest/vmlinuz"
+# The domUs' kernel as the ELF inside the bzImage: libxc would otherwise xz-decompress
+# 66 MB in xl's domain build, under TCG, for every xl create and the reboot.
+xz_at=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' /boot/vmlinuz-"$kver" | awk -F: 'NR == 1 { print $1 }')
+[[ -n $xz_at ]] || { echo "build.sh: no xz payload in /boot/vmlinuz-$kver" >&2; exit 1; }
+tail -c +$((xz_at + 1)) /boot/vmlinuz-"$kver" > "$stage/vmlinux.xz"
+xz -dc --single-stream "$stage/vmlinux.xz" > "$d/guest/vmlinux"
+[[ $(head -c 4 "$d/guest/vmlinux" | od -An -c | tr -d ' ') == 177ELF ]] ||
+  { echo "build.sh: the domU kernel is not an ELF" >&2; exit 1; }
+chmod 644 "$d/guest/vmlinux"
 install -m 644 "$out/domU.cpio.gz" "$d/guest/domU.cpio.gz"
 install -m 644 "$here"/domU-*.cfg "$d/guest/"
 install -m 644 "$here/../../examples/qubesdb/lab.qubesdb" "$d/guest/lab.qubesdb"   # the scenario's QubesDB
