@@ -25,6 +25,11 @@ parse_outcome parse_options(int argc, char** argv) {
   options o;
   CLI::App cli{"actorwall: a firewall and NAT service for QubesOS (replaces sys-firewall)"};
   cli.set_version_flag("--version", std::string{"actorwall " AW_VERSION});
+  // Every option can also come from a TOML file: the long name as the key
+  // (uplink-tap = "aw-up@netvm", client-tap = ["vif1=10.137.0.10"], xen = true);
+  // the command line wins. An unknown key is an error, not ignored.
+  cli.set_config("--config", "", "read options from this TOML file (keys: the long option names)");
+  cli.allow_config_extras(false);
   cli.add_option("--qubesdb", o.qubesdb_socket, "QubesDB socket (network config and firewall rules)")
       ->capture_default_str();
   std::string uplink_tap;
