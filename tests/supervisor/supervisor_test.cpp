@@ -84,7 +84,13 @@ struct running {
     sys->await_all_actors_done();
   }
   bool gateway_answers(std::uint16_t seq) {
+    // The device the port runs on now, once its port watches it (a restarted port
+    // opens its device before the reactor knows the new actor).
     auto* d = client.latest.load();
+    for (int i = 0; i < 200 && (d == nullptr || !io.owner_of(d->fd())); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+      d = client.latest.load();
+    }
     if (d == nullptr || !io.owner_of(d->fd())) return false;
     std::size_t before = d->sent_count();
     d->inject(ping_gateway(seq));
