@@ -42,6 +42,7 @@
 #include "xen/netback/vif_backend.hpp"
 #include "xen/netfront/connection.hpp"
 #include "xen/real/real_xen.hpp"
+#include "supervisor/sim_platform.hpp"
 #include "xen/xenbus_peers.hpp"
 
 using namespace aw;
@@ -629,23 +630,7 @@ struct service {
     c.firewall.firewall.gateway = fw_ip;
     c.firewall.firewall.uplink_address = fw_ip;
     c.firewall.firewall.dns_servers = {dns_ip, dns2_ip};
-    actors::xen_platform p;
-    p.self = test::backend_dom;
-    p.open_xenstore = [] { return xen::real::open_xenstore(); };
-    p.open_handles = [hv = m.hv]() -> xen::xen_result<xen::netback::xen_handles> {
-      auto g = hv->open_grant_mapper(test::backend_dom);
-      auto e = hv->open_event_channels(test::backend_dom);
-      if (!g) return g.error();
-      if (!e) return e.error();
-      return xen::netback::xen_handles{std::move(*g), std::move(*e)};
-    };
-    p.open_front_handles = [hv = m.hv]() -> xen::xen_result<xen::netfront::front_handles> {
-      auto g = hv->open_grant_sharer(fw_dom);
-      auto e = hv->open_event_channels(fw_dom);
-      if (!g) return g.error();
-      if (!e) return e.error();
-      return xen::netfront::front_handles{std::move(*g), std::move(*e)};
-    };
+    const actors::xen_platform p = test::sim_xen_platform(m.hv, fw_dom);
     // The uplink: this qube's own vif, served by the userspace netfront (as --uplink-xen-vif 0).
     c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip, .gateway_ip = netvm_ip},
                 [p]() -> std::unique_ptr<actors::frame_device> {

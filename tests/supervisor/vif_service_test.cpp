@@ -16,6 +16,7 @@
 #include "support/packets.hpp"
 #include "supervisor/supervisor.hpp"
 #include "xen/real/real_xen.hpp"
+#include "supervisor/sim_platform.hpp"
 #include "xen/xenbus_peers.hpp"
 
 using namespace aw;
@@ -64,17 +65,7 @@ struct service {
     c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip,
                  .gateway_ip = ipv4_address::from_octets(10, 137, 0, 5)},
                 [] { return std::unique_ptr<actors::frame_device>{std::make_unique<test::fake_device>()}; }};
-    actors::xen_platform p;
-    p.self = test::backend_dom;
-    p.open_xenstore = [] { return xen::real::open_xenstore(); };
-    p.open_handles = [hv = m.hv]() -> xen::xen_result<xen::netback::xen_handles> {
-      auto g = hv->open_grant_mapper(test::backend_dom);
-      auto e = hv->open_event_channels(test::backend_dom);
-      if (!g) return g.error();
-      if (!e) return e.error();
-      return xen::netback::xen_handles{std::move(*g), std::move(*e)};
-    };
-    c.xen = p;
+    c.xen = test::sim_xen_platform(m.hv, test::backend_dom);
     c.vif_removal_delay = std::chrono::milliseconds{5};  // churn fast; libxl's pacing is not simulated
     sup = supervisor::spawn_supervisor(*sys, c, io);
   }
