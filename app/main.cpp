@@ -17,6 +17,7 @@
 #include "actors/vif_watcher.hpp"
 #include "actors/trace.hpp"
 #include "actors/reactor.hpp"
+#include "actors/scheduler.hpp"
 #include "app/link_device.hpp"
 #include "app/options.hpp"
 #include "app/startup_config.hpp"
@@ -193,6 +194,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::actorwall>();
+  actors::configure_scheduler(cfg, o.workers);
   // The reactor outlives the actor system: actors forget their fds in their cleanup,
   // which may run until the system is destroyed.
   actors::reactor io;

@@ -58,6 +58,8 @@ parse_outcome parse_options(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--silent-drop", o.silent_drop, "drop refused packets silently (default: ICMP admin-prohibited, as Linux)");
   cli.add_option("--startup-timeout", o.startup_timeout_s, "seconds to wait for QubesDB at start")->capture_default_str();
+  cli.add_option("--workers", o.workers, "actor worker threads (default: one per CPU this process may use)")
+      ->check(CLI::Range(1u, 64u));
   try {
     cli.parse(argc, argv);
     if (!uplink_tap.empty()) o.uplink_tap = parse_tap(uplink_tap);

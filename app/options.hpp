@@ -29,6 +29,7 @@ struct options {
   actors::log_level log_level = actors::log_level::info;
   bool silent_drop = false;
   int startup_timeout_s = 30;  // for QubesDB to answer at start
+  unsigned workers = 0;        // CAF worker threads; 0: one per usable CPU
 };
 
 // Parses argv; on --help/--version or an error, prints and returns the exit code.

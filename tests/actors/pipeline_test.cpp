@@ -7,6 +7,7 @@
 #include "actors/firewall_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/port_actor.hpp"
+#include "actors/scheduler.hpp"
 #include "support/fake_device.hpp"
 #include "protocol/dissect.hpp"
 #include "protocol/ethernet.hpp"
@@ -45,7 +46,7 @@ struct pipeline {
 
   pipeline() {
     cfg.add_message_types<caf::id_block::actorwall>();
-    cfg.set("scheduler.max-threads", 2);
+    configure_scheduler(cfg, 2);  // as the service sets it
     sys = std::make_unique<caf::actor_system>(cfg);
     io = std::make_unique<reactor>();
     firewall_actor_config fc;

@@ -39,6 +39,7 @@
 #include "support/packets.hpp"
 #include "supervisor/supervisor.hpp"
 #include "actors/netfront_device.hpp"
+#include "actors/scheduler.hpp"
 #include "xen/netback/vif_backend.hpp"
 #include "xen/netfront/connection.hpp"
 #include "xen/real/real_xen.hpp"
@@ -625,6 +626,7 @@ struct service {
     // xsd.client() call after this: the variable is read by the service's threads).
     ::setenv("XENSTORED_PATH", xsd.socket_of(test::backend_dom).c_str(), 1);
     cfg.add_message_types<caf::id_block::actorwall>();
+    actors::configure_scheduler(cfg);  // as app/main.cpp
     sys = std::make_unique<caf::actor_system>(cfg);
     supervisor::supervisor_config c;
     c.firewall.firewall.gateway = fw_ip;
