@@ -9,6 +9,7 @@
 
 #include "raw_frontend.hpp"
 #include "xenstored_fixture.hpp"
+#include "xen/toolstack.hpp"
 #include "xen/xenbus.hpp"
 
 namespace aw::test {
@@ -22,31 +23,7 @@ inline const std::string fe_path = "/local/domain/5/device/vif/0";
 struct toolstack {
   xen::xenstore& xs;
   void add_vif(const std::string& ip = "10.137.0.10", xen::domid front = fe_dom) {
-    const std::string bdir = "/local/domain/1/backend/vif/" + std::to_string(front) + "/0";
-    const std::string fdir = "/local/domain/" + std::to_string(front) + "/device/vif/0";
-    REQUIRE(xen::with_transaction(xs, [&](xen::xs_transaction t) -> xen::status {
-      const std::pair<std::string, std::string> be[] = {
-          {"frontend", fdir}, {"frontend-id", std::to_string(front)}, {"online", "1"}, {"state", "1"},
-          {"script", "/bin/true"}, {"mac", "00:16:3e:5e:6c:00"}, {"ip", ip}, {"handle", "0"}, {"type", "vif"}};
-      // As libxl: every node gets its ACL (owner, and the other end may read).
-      const xen::xs_permissions be_perms{{backend_dom, xen::xs_access::none}, {front, xen::xs_access::read}};
-      const xen::xs_permissions fe_perms{{front, xen::xs_access::none}, {backend_dom, xen::xs_access::read}};
-      if (auto s = xs.mkdir(bdir, t); !s) return s;
-      if (auto s = xs.set_permissions(bdir, be_perms, t); !s) return s;
-      for (const auto& [k, v] : be) {
-        if (auto s = xs.write(bdir + "/" + k, v, t); !s) return s;
-        if (auto s = xs.set_permissions(bdir + "/" + k, be_perms, t); !s) return s;
-      }
-      const std::pair<std::string, std::string> fe[] = {
-          {"backend", bdir}, {"backend-id", "1"}, {"state", "1"}, {"handle", "0"}, {"mac", "00:16:3e:5e:6c:00"}};
-      if (auto s = xs.mkdir(fdir, t); !s) return s;
-      if (auto s = xs.set_permissions(fdir, fe_perms, t); !s) return s;
-      for (const auto& [k, v] : fe) {
-        if (auto s = xs.write(fdir + "/" + k, v, t); !s) return s;
-        if (auto s = xs.set_permissions(fdir + "/" + k, fe_perms, t); !s) return s;
-      }
-      return xen::done{};
-    }));
+    REQUIRE(xen::attach_vif(xs, {.backend = backend_dom, .frontend = front, .ip = ip}));
   }
   void detach() {
     REQUIRE(xs.write(be_path + "/online", "0"));
