@@ -16,6 +16,9 @@ using namespace aw::proto;
 
 namespace {
 std::uint32_t hash_client(ipv4_address a) noexcept { return mix64(a.value); }
+std::uint32_t remote_hash(std::uint32_t mapping, ipv4_address remote) noexcept {
+  return mix64((std::uint64_t{mapping} << 32) | remote.value);
+}
 
 nat_drop from_wire(wire_error e) noexcept {
   return e == wire_error::pool_exhausted ? nat_drop::pool_exhausted : nat_drop::malformed;
@@ -86,6 +89,7 @@ nat_engine::nat_engine(const nat_config& config)
       mapping_index_(config.max_mappings),
       sessions_(config.max_sessions),
       session_index_(config.max_sessions),
+      remote_index_(config.max_sessions),
       timers_(sessions_.data(), config.timeouts),
       clients_(config.max_mappings),
       client_index_(config.max_mappings),
@@ -341,12 +345,16 @@ std::uint32_t nat_engine::live_session(const session_key& k, clock_time now) noe
 }
 
 bool nat_engine::filter_allows(std::uint32_t m, ipv4_address remote, clock_time now) const noexcept {
-  // Inbound misses only; linear in the mapping's sessions.
-  for (std::uint32_t s = mappings_[m].sessions.first; s != npos; s = sessions_[s].mapping_links.next) {
-    if (timers_.expired(s, now)) continue;
-    if (config_.filtering == filtering_mode::endpoint_independent || sessions_[s].key.remote == remote) return true;
+  // Inbound misses only. Endpoint-independent: any unexpired session of the mapping lets
+  // anyone in; the first one looked at usually is (expired ones wait only to be reaped).
+  if (config_.filtering == filtering_mode::endpoint_independent) {
+    for (std::uint32_t s = mappings_[m].sessions.first; s != npos; s = sessions_[s].mapping_links.next)
+      if (!timers_.expired(s, now)) return true;
+    return false;
   }
-  return false;
+  return remote_index_.find(remote_hash(m, remote), [&](std::uint32_t s) {
+           return sessions_[s].mapping == m && sessions_[s].key.remote == remote && !timers_.expired(s, now);
+         }) != npos;
 }
 
 void nat_engine::touch(std::uint32_t s, direction d, std::uint8_t tcp_flags, clock_time now) noexcept {
@@ -406,6 +414,7 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
   ss.live = true;
   ss.tcp = tcp_tracker::start(tcp_flags);
   session_index_.insert(hash(ss.key), s);
+  remote_index_.insert(remote_hash(m, remote), s);
   list_push_back(mappings_[m].sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
   timeout_class c = timeout_class::udp;
   if (k.proto == nat_protocol::tcp) c = ss.tcp.timeout();
@@ -456,6 +465,7 @@ void nat_engine::remove_session(std::uint32_t s) noexcept {
   session& ss = sessions_[s];
   const std::uint32_t m = ss.mapping;
   session_index_.erase(hash(ss.key), s);
+  remote_index_.erase(remote_hash(m, ss.key.remote), s);
   list_unlink(mappings_[m].sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
   timers_.remove(s);
   ss.live = false;
@@ -469,6 +479,7 @@ void nat_engine::remove_mapping(std::uint32_t m) noexcept {
     const std::uint32_t s = mm.sessions.first;
     session& ss = sessions_[s];
     session_index_.erase(hash(ss.key), s);
+    remote_index_.erase(remote_hash(m, ss.key.remote), s);
     list_unlink(mm.sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
     timers_.remove(s);
     ss.live = false;
@@ -601,7 +612,7 @@ std::size_t nat_engine::memory_bytes() const noexcept {
   n += mappings_.capacity() * sizeof(mapping) + free_mappings_.capacity() * sizeof(std::uint32_t) +
        mapping_index_.memory_bytes();
   n += sessions_.capacity() * sizeof(session) + free_sessions_.capacity() * sizeof(std::uint32_t) +
-       session_index_.memory_bytes();
+       session_index_.memory_bytes() + remote_index_.memory_bytes();
   n += clients_.capacity() * sizeof(client_entry) + free_clients_.capacity() * sizeof(std::uint32_t) +
        client_index_.memory_bytes();
   n += fragments_.memory_bytes() + released_.capacity() * sizeof(translation);
@@ -639,6 +650,8 @@ const char* nat_engine::audit() const noexcept {
     if (ss.mapping >= mappings_.size() || !mappings_[ss.mapping].live) return "session of a dead mapping";
     if (!(ss.key.mapping == mappings_[ss.mapping].key)) return "session names another mapping";
     if (find_session(ss.key) != s) return "session index does not find a live session";
+    if (remote_index_.find(remote_hash(ss.mapping, ss.key.remote), [&](std::uint32_t i) { return i == s; }) != s)
+      return "remote index does not find a live session";
     if (ss.external_port != mappings_[ss.mapping].external_port) return "session has a stale external port";
   }
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
@@ -647,7 +660,8 @@ const char* nat_engine::audit() const noexcept {
       ++live_clients;
   }
   if (live_m != mapping_count() || live_m != mapping_index_.size()) return "mapping count disagrees";
-  if (live_s != session_count() || live_s != session_index_.size() || live_s != sessions_in_lists)
+  if (live_s != session_count() || live_s != session_index_.size() || live_s != remote_index_.size() ||
+      live_s != sessions_in_lists)
     return "session count disagrees";
   if (live_clients != client_index_.size() || live_clients + free_clients_.size() != clients_.size())
     return "client count disagrees";

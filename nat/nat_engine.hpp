@@ -164,7 +164,7 @@ class nat_engine {
   }
   // The live session of k, reaping it when its time ran out.
   std::uint32_t live_session(const session_key& k, clock_time now) noexcept;
-  // Inbound filtering: may remote send to mapping m (RFC 4787 REQ-8)?
+  // Inbound filtering: may remote send to mapping m (RFC 4787 REQ-8)? O(1) for both modes.
   bool filter_allows(std::uint32_t m, proto::ipv4_address remote, clock_time now) const noexcept;
   void touch(std::uint32_t s, direction d, std::uint8_t tcp_flags, clock_time now) noexcept;
   result<std::uint32_t, nat_drop> create_session(const mapping_key& k, proto::ipv4_address remote,
@@ -192,6 +192,10 @@ class nat_engine {
   std::vector<session> sessions_;
   std::vector<std::uint32_t> free_sessions_;
   index_table session_index_;
+  // (mapping slot, remote address) -> its sessions: inbound filtering of a miss finds
+  // whether that remote may send in O(1), however many sessions the mapping has (a spoofed
+  // source aimed at a busy mapping must not cost a scan of all of them).
+  index_table remote_index_;
   timer_queues<session> timers_;
   std::vector<client_entry> clients_;
   std::vector<std::uint32_t> free_clients_;

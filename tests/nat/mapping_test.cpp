@@ -82,6 +82,28 @@ TEST_CASE("RFC 4787 REQ-8: address-dependent filtering (default) admits only con
   CHECK(r.engine.counters()[nat_drop::filtered] == 1);
 }
 
+TEST_CASE("RFC 4787 REQ-8: filtering is exact on a mapping with many remotes - each contacted address admitted, others not, expired ones not") {
+  rig r;
+  auto ext = r.udp_out(client_a, 40000, remote_1, 53);
+  // The same internal endpoint talks to 2,000 addresses (a DHT node, say): one mapping.
+  for (std::uint32_t i = 1; i <= 2000; ++i)
+    CHECK(r.udp_out(client_a, 40000, ipv4_address{ipv4_address::from_octets(198, 18, 0, 0).value + i}, 6881) == ext);
+  CHECK(r.engine.mapping_count() == 1);
+  CHECK(r.in(udp_bytes(ipv4_address{ipv4_address::from_octets(198, 18, 0, 0).value + 1234}, 6881, external, ext)));
+  auto spoofed = r.in(udp_bytes(ipv4_address::from_octets(203, 0, 113, 66), 6881, external, ext));
+  REQUIRE_FALSE(spoofed);
+  CHECK(spoofed.error() == nat_drop::filtered);
+  // Once remote_1's session has expired (UDP: 300 s) and others were refreshed, it is out.
+  r.now += std::chrono::seconds{200};
+  for (std::uint32_t i = 1; i <= 2000; ++i)
+    (void)r.udp_out(client_a, 40000, ipv4_address{ipv4_address::from_octets(198, 18, 0, 0).value + i}, 6881);
+  r.now += std::chrono::seconds{150};
+  auto late = r.in(udp_bytes(remote_1, 53, external, ext));
+  REQUIRE_FALSE(late);
+  CHECK(late.error() == nat_drop::filtered);
+  CHECK(r.engine.audit() == nullptr);
+}
+
 TEST_CASE("RFC 4787 REQ-8 / RFC 5382 REQ-3: endpoint-independent filtering is an option") {
   auto c = test_config();
   c.filtering = filtering_mode::endpoint_independent;
