@@ -14,6 +14,9 @@ constexpr link_error classify_errno(int err) noexcept {
   if (is_would_block(err)) return link_error::would_block;
   if (is_gone(err)) return link_error::link_gone;
   if (err == EMSGSIZE) return link_error::frame_too_large;
+  // A TAP whose interface is down refuses writes with EIO (as a down interface drops):
+  // at start, before the other side brings it up. Not a fault of the link.
+  if (err == EIO) return link_error::link_down;
   return link_error::io_error;
 }
 

@@ -19,6 +19,7 @@ namespace aw::link {
   X(bad_offload, "bad_offload")             /* tx: meta asks for csum/GSO the frame can't carry */ \
   X(frame_too_large, "frame_too_large")     /* tx: larger than the link accepts */            \
   X(pool_exhausted, "buffer_pool_exhausted") /* rx: no buffer: frames left in the kernel */   \
+  X(link_down, "link_down")                 /* tx: the interface is not up yet (EIO): dropped */ \
   X(io_error, "io_error")                   /* any other errno from read/write */              \
   X(link_gone, "link_gone")                 /* the device was deleted (EBADFD/ENODEV/ENXIO) */
 

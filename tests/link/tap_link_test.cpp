@@ -271,3 +271,18 @@ TEST_CASE("deleting the namespace a TAP was moved to ends the link: counted as l
   CHECK(tap->counters().tx_frames == 0);
   CHECK(tap->counters()[link::link_error::link_gone] >= 2);
 }
+
+TEST_CASE("a frame written to a TAP whose interface is not up yet is dropped and counted as link_down, not io_error") {
+  if (!have_kernel_lab()) return;
+  auto opened = link::tap_link::open({});
+  REQUIRE_MESSAGE(opened, (opened ? "" : opened.error().what));
+  auto& tap = *opened;
+  proto::buffer_pool pool;
+  auto frame = ethernet_frame(mac("02:00:00:00:00:01"), mac("02:00:00:00:00:02"), proto::ethertype::ipv4,
+                              udp_packet({}, 1, 2, payload_of(10)));
+  CHECK(tap->send(std::vector{packet_of(pool, frame)}) == 1);  // taken: dropped, not retried
+  CHECK(tap->counters().tx_frames == 0);
+  CHECK(tap->counters()[link::link_error::link_down] == 1);
+  CHECK(tap->counters()[link::link_error::io_error] == 0);
+  CHECK_FALSE(tap->gone());
+}
