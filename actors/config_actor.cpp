@@ -21,7 +21,7 @@ struct config_counters {
 struct config_state {
   config_actor_config config;
   reactor* io = nullptr;
-  caf::actor firewall;
+  firewall_actor firewall;
   std::unique_ptr<qubes::qdb_client> qdb;
   qubes::qdb_backoff backoff;
   int watched_fd = -1;
@@ -29,7 +29,7 @@ struct config_state {
   static inline const char* name = "config";
 };
 
-using config_actor_t = caf::stateful_actor<config_state>;
+using config_actor_t = config_actor::stateful_base<config_state>;
 
 // Compiles one client's keys into a snapshot for the firewall (deny-all on any error).
 void load_client_rules(config_actor_t* self, const std::string& ip_text) {
@@ -106,11 +106,12 @@ void try_connect(config_actor_t* self) {
     return;
   }
   st.watched_fd = st.qdb->fd();
-  st.io->watch(st.watched_fd, caf::actor_cast<caf::actor>(self));
+  st.io->watch(st.watched_fd, fd_owner_actor{self});
   rearm(self);
 }
 
-caf::behavior config_actor(config_actor_t* self, config_actor_config config, reactor* io, caf::actor firewall) {
+config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_config config, reactor* io,
+                                            firewall_actor firewall) {
   auto& st = self->state;
   st.config = std::move(config);
   st.io = io;
@@ -171,8 +172,9 @@ caf::behavior config_actor(config_actor_t* self, config_actor_config config, rea
 
 }  // namespace
 
-caf::actor spawn_config_actor(caf::actor_system& sys, config_actor_config config, reactor& io, caf::actor firewall) {
-  return sys.spawn(config_actor, std::move(config), &io, std::move(firewall));
+config_actor spawn_config_actor(caf::actor_system& sys, config_actor_config config, reactor& io,
+                                firewall_actor firewall) {
+  return sys.spawn(config_behavior, std::move(config), &io, std::move(firewall));
 }
 
 }  // namespace aw::actors

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <caf/fwd.hpp>
-#include <caf/actor.hpp>
 
 #include <string>
 
+#include "actors/interfaces.hpp"
 #include "actors/reactor.hpp"
 
 namespace aw::actors {
@@ -18,6 +18,7 @@ struct config_actor_config {
 };
 
 // Answers stats_atom with config.* counter lines.
-caf::actor spawn_config_actor(caf::actor_system& sys, config_actor_config config, reactor& io, caf::actor firewall);
+config_actor spawn_config_actor(caf::actor_system& sys, config_actor_config config, reactor& io,
+                                firewall_actor firewall);
 
 }  // namespace aw::actors

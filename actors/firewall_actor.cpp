@@ -19,19 +19,19 @@ namespace {
 struct firewall_state {
   std::unique_ptr<firewall::firewall> fw;  // set when the actor starts (CAF 0.17 states are default-built)
   proto::buffer_pool pool;
-  std::unordered_map<proto::ipv4_address, caf::actor> clients;
+  std::unordered_map<proto::ipv4_address, port_actor> clients;
   // Each client's last rules, kept while its port is down: a restarted or re-created
   // port gets them back at once (QubesDB sends them only when they change).
   std::unordered_map<proto::ipv4_address, rules::ruleset_ptr> rules;
-  caf::actor uplink;
-  caf::actor resolver;               // resolves dsthost names; none: they stay unresolved
+  port_actor uplink;
+  resolver_actor resolver;           // resolves dsthost names; none: they stay unresolved
   std::vector<std::string> wanted;   // the names last sent to it
   // Egress back-pressure: transmit batches each port has not taken yet (a port answers
   // every transmit_packets with credit{1}), and the ingress ports whose credit is held
   // back while some port is behind. A flood then waits in its own device, and is dropped
   // there, instead of queueing in actorwall ahead of every other client's packets.
   std::unordered_map<caf::actor_addr, std::uint32_t> egress;
-  std::vector<caf::actor> withheld;
+  std::vector<port_actor> withheld;
   std::vector<firewall::outgoing> out;
   std::uint64_t no_port = 0;  // packets for a client or uplink with no port up
   std::uint64_t credit_withheld = 0;  // ingress batches whose credit waited for egress
@@ -42,12 +42,14 @@ struct firewall_state {
 // At most this many transmit batches queued at a port before ingress credit is held.
 constexpr std::uint32_t max_egress_in_flight = 2;
 
+using firewall_self = firewall_actor::stateful_pointer<firewall_state>;
+
 nat::clock_time now() {
   return std::chrono::duration_cast<nat::clock_time>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
 // Sends what the firewall produced: one batch per destination port.
-void dispatch(caf::stateful_actor<firewall_state>* self) {
+void dispatch(firewall_self self) {
   auto& st = self->state;
   if (st.out.empty()) return;
   std::vector<proto::packet> to_uplink, to_resolver;
@@ -61,7 +63,7 @@ void dispatch(caf::stateful_actor<firewall_state>* self) {
   }
   st.out.clear();
   auto& trace = tracer::instance();
-  auto transmit = [&](const caf::actor& port, std::vector<proto::packet>&& pkts, const std::string& to) {
+  auto transmit = [&](const port_actor& port, std::vector<proto::packet>&& pkts, const std::string& to) {
     if (trace.messages_on()) trace.message("firewall", to, "transmit_packets", pkts);
     ++st.egress[port.address()];
     self->send(port, transmit_packets{std::move(pkts)});
@@ -90,8 +92,10 @@ bool egress_behind(const firewall_state& st) {
   return std::any_of(st.egress.begin(), st.egress.end(), [](const auto& e) { return e.second >= max_egress_in_flight; });
 }
 
-void give_credit(caf::stateful_actor<firewall_state>* self) {
-  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+void give_credit(firewall_self self) {
+  // The producer of a batch is a port (or whatever stands in for one in a test): the
+  // sender of the current message is untyped, so it is cast to the port's interface.
+  auto sender = caf::actor_cast<port_actor>(self->current_sender());
   if (!sender) return;
   if (egress_behind(self->state)) {
     ++self->state.credit_withheld;
@@ -103,7 +107,7 @@ void give_credit(caf::stateful_actor<firewall_state>* self) {
 
 // A port took a transmit batch, or went away with its queue: owed credit goes out
 // once no port is behind.
-void egress_done(caf::stateful_actor<firewall_state>* self, const caf::actor_addr& port, std::uint32_t batches) {
+void egress_done(firewall_self self, const caf::actor_addr& port, std::uint32_t batches) {
   auto& st = self->state;
   if (auto it = st.egress.find(port); it != st.egress.end()) {
     it->second -= std::min(it->second, batches);
@@ -116,7 +120,7 @@ void egress_done(caf::stateful_actor<firewall_state>* self, const caf::actor_add
 
 // The dsthost names of every client's rules (also those whose port is down: their
 // answers are ready when it comes back), sent to the resolver when they change.
-void update_wanted(caf::stateful_actor<firewall_state>* self, bool force) {
+void update_wanted(firewall_self self, bool force) {
   auto& st = self->state;
   std::vector<std::string> names;
   for (const auto& [ip, r] : st.rules)
@@ -128,7 +132,7 @@ void update_wanted(caf::stateful_actor<firewall_state>* self, bool force) {
   if (st.resolver) self->send(st.resolver, wanted_hosts{st.wanted});
 }
 
-caf::behavior firewall_actor(caf::stateful_actor<firewall_state>* self, firewall_actor_config config) {
+firewall_actor::behavior_type firewall_behavior(firewall_self self, firewall_actor_config config) {
   self->state.fw = std::make_unique<firewall::firewall>(std::move(config.firewall));
   const auto tick = config.tick;
   self->delayed_send(self, tick, tick_atom_v);
@@ -192,8 +196,8 @@ caf::behavior firewall_actor(caf::stateful_actor<firewall_state>* self, firewall
 
 }  // namespace
 
-caf::actor spawn_firewall_actor(caf::actor_system& sys, firewall_actor_config config) {
-  return sys.spawn(firewall_actor, std::move(config));
+firewall_actor spawn_firewall_actor(caf::actor_system& sys, firewall_actor_config config) {
+  return sys.spawn(firewall_behavior, std::move(config));
 }
 
 }  // namespace aw::actors

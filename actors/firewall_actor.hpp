@@ -4,10 +4,10 @@
 #pragma once
 
 #include <caf/fwd.hpp>
-#include <caf/actor.hpp>
 
 #include <chrono>
 
+#include "actors/interfaces.hpp"
 #include "firewall/firewall.hpp"
 
 namespace aw::actors {
@@ -17,9 +17,8 @@ struct firewall_actor_config {
   std::chrono::milliseconds tick{1000};  // expiry and fragment timers
 };
 
-// Spawns it (untyped handle; its messages are client_packets, uplink_packets,
-// client_port_up/down, uplink_port, client_rules, connected_ips, tick_atom,
-// and stats_atom, answered with a counter dump as a string).
-caf::actor spawn_firewall_actor(caf::actor_system& sys, firewall_actor_config config);
+// Spawns it (its messages: firewall_actor in actors/interfaces.hpp; stats_atom is
+// answered with a counter dump as a string).
+firewall_actor spawn_firewall_actor(caf::actor_system& sys, firewall_actor_config config);
 
 }  // namespace aw::actors

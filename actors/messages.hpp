@@ -47,18 +47,15 @@ struct fd_ready {
 };
 
 // A client port is up (or down): where the firewall sends that client's packets.
-struct client_port_up {
-  proto::ipv4_address client;
-  caf::actor port;
-};
+// client_port_up, uplink_port and resolver_handle carry typed handles: they are defined
+// in actors/interfaces.hpp (included at the end of this header), after the interfaces.
+struct client_port_up;
 struct client_port_down {
   proto::ipv4_address client;
 };
 
 // The uplink port to use (an invalid handle: none, the uplink is down).
-struct uplink_port {
-  caf::actor port;
-};
+struct uplink_port;
 
 // New rules for a client (an immutable snapshot).
 struct client_rules {
@@ -88,9 +85,7 @@ struct dns_responses {
   std::vector<proto::packet> packets;
 };
 // Where the firewall finds the resolver (an invalid handle: none).
-struct resolver_handle {
-  caf::actor resolver;
-};
+struct resolver_handle;
 
 // A client vif's backend directory appeared (the XenStore watcher to the supervisor).
 struct vif_added {
@@ -150,3 +145,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::host_answers)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_queries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_responses)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::resolver_handle)
+
+// The typed interfaces, and the messages that carry their handles.
+#include "actors/interfaces.hpp"

@@ -22,7 +22,7 @@ struct port_state {
   port_config config;
   std::shared_ptr<frame_device> device;  // owned by this actor alone once it runs
   reactor* io = nullptr;
-  caf::actor firewall;
+  firewall_actor firewall;
   proto::buffer_pool pool;
   std::uint32_t credits = 0;
   bool paused = false;  // out of credit: the fd is not re-armed
@@ -34,7 +34,7 @@ struct port_state {
   static inline const char* name = "port";
 };
 
-using port_actor_t = caf::stateful_actor<port_state>;
+using port_actor_t = port_actor::stateful_base<port_state>;
 
 void send_frames(port_state& st, const std::vector<proto::packet>& frames) {
   if (frames.empty()) return;
@@ -138,8 +138,9 @@ void drain(port_actor_t* self) {
   st.io->rearm(st.device->fd());
 }
 
-caf::behavior port_actor(port_actor_t* self, port_config config, std::shared_ptr<frame_device> device_holder,
-                         reactor* io, caf::actor firewall) {
+port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
+                                        std::shared_ptr<frame_device> device_holder, reactor* io,
+                                        firewall_actor firewall) {
   auto& st = self->state;
   st.config = std::move(config);
   st.device = std::move(device_holder);
@@ -149,7 +150,7 @@ caf::behavior port_actor(port_actor_t* self, port_config config, std::shared_ptr
   st.gateway_mac = st.config.gateway_mac;
   const int fd = st.device->fd();
   self->attach_functor([io, fd] { io->forget(fd); });
-  if (!io->watch(fd, caf::actor_cast<caf::actor>(self))) self->quit(caf::sec::runtime_error);
+  if (!io->watch(fd, fd_owner_actor{self})) self->quit(caf::sec::runtime_error);
   if (st.config.role == port_role::uplink && !st.gateway_mac) self->send(self, tick_atom_v);
   return {
       [=](fd_ready) { drain(self); },
@@ -209,11 +210,11 @@ caf::behavior port_actor(port_actor_t* self, port_config config, std::shared_ptr
 
 }  // namespace
 
-caf::actor spawn_port_actor(caf::actor_system& sys, port_config config, std::unique_ptr<frame_device> device,
-                            reactor& io, caf::actor firewall) {
+port_actor spawn_port_actor(caf::actor_system& sys, port_config config, std::unique_ptr<frame_device> device,
+                            reactor& io, firewall_actor firewall) {
   // CAF copies spawn arguments: the device travels in a shared_ptr.
   std::shared_ptr<frame_device> holder{std::move(device)};
-  return sys.spawn(port_actor, std::move(config), std::move(holder), &io, std::move(firewall));
+  return sys.spawn(port_behavior, std::move(config), std::move(holder), &io, std::move(firewall));
 }
 
 }  // namespace aw::actors

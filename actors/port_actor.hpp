@@ -5,7 +5,6 @@
 #pragma once
 
 #include <caf/fwd.hpp>
-#include <caf/actor.hpp>
 #include <caf/error.hpp>
 #include <caf/sec.hpp>
 
@@ -16,6 +15,7 @@
 #include <string>
 
 #include "actors/frame_device.hpp"
+#include "actors/interfaces.hpp"
 #include "actors/reactor.hpp"
 #include "protocol/address.hpp"
 
@@ -44,7 +44,7 @@ struct port_config {
 inline caf::error port_device_gone() { return caf::make_error(caf::sec::socket_disconnected); }
 
 // The port's counters, answered to stats_atom as "name value" lines.
-caf::actor spawn_port_actor(caf::actor_system& sys, port_config config, std::unique_ptr<frame_device> device,
-                            reactor& io, caf::actor firewall);
+port_actor spawn_port_actor(caf::actor_system& sys, port_config config, std::unique_ptr<frame_device> device,
+                            reactor& io, firewall_actor firewall);
 
 }  // namespace aw::actors

@@ -36,7 +36,7 @@ reactor::~reactor() {
   ::close(epoll_fd_);
 }
 
-bool reactor::watch(int fd, caf::actor owner) {
+bool reactor::watch(int fd, fd_owner_actor owner) {
   {
     std::lock_guard<std::mutex> g{mutex_};
     owners_[fd] = std::move(owner);
@@ -70,10 +70,10 @@ std::size_t reactor::watched() const {
   return owners_.size();
 }
 
-caf::actor reactor::owner_of(int fd) const {
+fd_owner_actor reactor::owner_of(int fd) const {
   std::lock_guard<std::mutex> g{mutex_};
   auto it = owners_.find(fd);
-  return it == owners_.end() ? caf::actor{} : it->second;
+  return it == owners_.end() ? fd_owner_actor{} : it->second;
 }
 
 void reactor::run() {
@@ -88,7 +88,7 @@ void reactor::run() {
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
       if (fd == wake_fd_) continue;
-      caf::actor owner;
+      fd_owner_actor owner;
       {
         std::lock_guard<std::mutex> g{mutex_};
         auto it = owners_.find(fd);

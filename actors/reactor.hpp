@@ -4,12 +4,13 @@
 #pragma once
 
 #include <caf/fwd.hpp>
-#include <caf/actor.hpp>
 
 #include <atomic>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+
+#include "actors/interfaces.hpp"
 
 namespace aw::actors {
 
@@ -22,7 +23,7 @@ class reactor {
 
   // Sends fd_ready{fd} to owner once fd is readable; then waits for rearm(fd).
   // False (with errno) when epoll refuses the fd.
-  bool watch(int fd, caf::actor owner);
+  bool watch(int fd, fd_owner_actor owner);
   // Ready for the next fd_ready after the owner drained fd; with want_write,
   // also when fd becomes writable (queued output).
   void rearm(int fd, bool want_write = false);
@@ -30,7 +31,7 @@ class reactor {
   void forget(int fd);
   [[nodiscard]] std::size_t watched() const;
   // The actor watching fd (tests and diagnostics); invalid when none.
-  [[nodiscard]] caf::actor owner_of(int fd) const;
+  [[nodiscard]] fd_owner_actor owner_of(int fd) const;
 
  private:
   void run();
@@ -39,7 +40,7 @@ class reactor {
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
-  std::unordered_map<int, caf::actor> owners_;
+  std::unordered_map<int, fd_owner_actor> owners_;
   std::thread thread_;
 };
 

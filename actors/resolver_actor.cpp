@@ -14,17 +14,19 @@ namespace {
 struct resolver_state {
   std::unique_ptr<firewall::dns_resolver> resolver;  // set when the actor starts
   proto::buffer_pool pool{{.max_small = 1024, .max_large = 0}};  // queries are small; bounded
-  caf::actor firewall;
+  firewall_actor firewall;
   std::vector<proto::packet> out;
   static inline const char* name = "resolver";
 };
+
+using resolver_self = resolver_actor::stateful_pointer<resolver_state>;
 
 rules::clock_time now() {
   return std::chrono::duration_cast<rules::clock_time>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
 // What follows a change: queries that are due go out, changed answers go to the firewall.
-void flush(caf::stateful_actor<resolver_state>* self, bool changed) {
+void flush(resolver_self self, bool changed) {
   auto& st = self->state;
   changed = st.resolver->poll(now(), st.pool, st.out) || changed;
   if (!st.out.empty()) {
@@ -35,8 +37,8 @@ void flush(caf::stateful_actor<resolver_state>* self, bool changed) {
   if (changed) self->send(st.firewall, host_answers{st.resolver->snapshot()});
 }
 
-caf::behavior resolver_actor(caf::stateful_actor<resolver_state>* self, resolver_actor_config config,
-                             caf::actor fw) {
+resolver_actor::behavior_type resolver_behavior(resolver_self self, resolver_actor_config config,
+                                                firewall_actor fw) {
   self->state.resolver = std::make_unique<firewall::dns_resolver>(std::move(config.resolver));
   self->state.firewall = std::move(fw);
   const auto tick = config.tick;
@@ -73,8 +75,8 @@ caf::behavior resolver_actor(caf::stateful_actor<resolver_state>* self, resolver
 
 }  // namespace
 
-caf::actor spawn_resolver_actor(caf::actor_system& sys, resolver_actor_config config, caf::actor firewall) {
-  return sys.spawn(resolver_actor, std::move(config), std::move(firewall));
+resolver_actor spawn_resolver_actor(caf::actor_system& sys, resolver_actor_config config, firewall_actor firewall) {
+  return sys.spawn(resolver_behavior, std::move(config), std::move(firewall));
 }
 
 }  // namespace aw::actors

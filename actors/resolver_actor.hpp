@@ -4,10 +4,10 @@
 #pragma once
 
 #include <caf/fwd.hpp>
-#include <caf/actor.hpp>
 
 #include <chrono>
 
+#include "actors/interfaces.hpp"
 #include "firewall/dns_resolver.hpp"
 
 namespace aw::actors {
@@ -19,6 +19,6 @@ struct resolver_actor_config {
 
 // Messages: wanted_hosts, dns_responses, tick_atom, stats_atom (-> "resolver.*" lines).
 // Sends the firewall dns_queries and host_answers.
-caf::actor spawn_resolver_actor(caf::actor_system& sys, resolver_actor_config config, caf::actor firewall);
+resolver_actor spawn_resolver_actor(caf::actor_system& sys, resolver_actor_config config, firewall_actor firewall);
 
 }  // namespace aw::actors

@@ -22,12 +22,12 @@ struct watcher_state {
   xen_platform platform;
   std::unique_ptr<xen::xenstore> xs;
   reactor* io = nullptr;
-  caf::actor supervisor;
+  supervisor_actor supervisor;
   std::set<std::string> reported;  // vif_added sent, not yet released
   watcher_counters stats;
   static inline const char* name = "vif_watcher";
 };
-using watcher_actor_t = caf::stateful_actor<watcher_state>;
+using watcher_actor_t = vif_watcher_actor::stateful_base<watcher_state>;
 
 void rescan(watcher_actor_t* self) {
   auto& st = self->state;
@@ -65,6 +65,12 @@ void rescan(watcher_actor_t* self) {
   }
 }
 
+// The empty behavior of a watcher that quit while starting (a typed behavior has no
+// public default constructor).
+vif_watcher_actor::behavior_type no_behavior() {
+  return {vif_watcher_actor::behavior_type::unsafe_init{}, caf::behavior{}};
+}
+
 // Opens the grant device open_grants names and /dev/xen/evtchn, as one Handles.
 template <class Handles, class OpenGrants>
 auto handles_opener(OpenGrants open_grants) {
@@ -94,7 +100,8 @@ xen::xen_result<xen_platform> real_xen_platform() {
   return p;
 }
 
-caf::behavior vif_watcher_fn(watcher_actor_t* self, xen_platform platform, reactor* io, caf::actor supervisor) {
+vif_watcher_actor::behavior_type vif_watcher_fn(watcher_actor_t* self, xen_platform platform, reactor* io,
+                                                supervisor_actor supervisor) {
   auto& st = self->state;
   st.platform = std::move(platform);
   st.io = io;
@@ -103,18 +110,18 @@ caf::behavior vif_watcher_fn(watcher_actor_t* self, xen_platform platform, react
   if (!xs) {
     log_error("vif watcher: cannot open XenStore: " + std::string{xen::to_string(xs.error())});
     self->quit(caf::sec::runtime_error);
-    return {};
+    return no_behavior();
   }
   st.xs = std::move(*xs);
   const std::string root = xen::netback::vif_backend_root(st.platform.self);
   if (!st.xs->watch(root, "vifs")) {
     log_error("vif watcher: cannot watch " + root);
     self->quit(caf::sec::runtime_error);
-    return {};
+    return no_behavior();
   }
   const int fd = st.xs->watch_fd();
   self->attach_functor([io, fd] { io->forget(fd); });
-  io->watch(fd, caf::actor_cast<caf::actor>(self));
+  io->watch(fd, fd_owner_actor{self});
   return {
       [self](const fd_ready&) {
         auto& s = self->state;
@@ -147,7 +154,8 @@ caf::behavior vif_watcher_fn(watcher_actor_t* self, xen_platform platform, react
 
 // Arguments go through spawn (not lambda captures): CAF 0.17 dereferences a
 // null argument tuple for a function actor spawned without any (UBSan sees it).
-caf::actor spawn_vif_watcher(caf::actor_system& sys, xen_platform platform, reactor& io, caf::actor supervisor) {
+vif_watcher_actor spawn_vif_watcher(caf::actor_system& sys, xen_platform platform, reactor& io,
+                                    supervisor_actor supervisor) {
   return sys.spawn(vif_watcher_fn, std::move(platform), &io, std::move(supervisor));
 }
 

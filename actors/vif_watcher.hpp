@@ -4,11 +4,11 @@
 #pragma once
 
 #include <caf/fwd.hpp>
-#include <caf/actor.hpp>
 
 #include <functional>
 #include <memory>
 
+#include "actors/interfaces.hpp"
 #include "actors/reactor.hpp"
 #include "xen/netback/vif_backend.hpp"
 #include "xen/netfront/vif_frontend.hpp"
@@ -29,6 +29,7 @@ xen::xen_result<xen_platform> real_xen_platform();
 
 // Sends vif_added to `supervisor` for each new vif directory; listens for
 // vif_released; answers stats_atom with watcher.* lines.
-caf::actor spawn_vif_watcher(caf::actor_system& sys, xen_platform platform, reactor& io, caf::actor supervisor);
+vif_watcher_actor spawn_vif_watcher(caf::actor_system& sys, xen_platform platform, reactor& io,
+                                    supervisor_actor supervisor);
 
 }  // namespace aw::actors

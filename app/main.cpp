@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "actors/config_actor.hpp"
 #include "actors/log.hpp"
@@ -25,6 +27,7 @@
 #include "link/netns.hpp"
 #include "link/packet_link.hpp"
 #include "link/tap_link.hpp"
+#include "sim/world.hpp"
 #include "supervisor/supervisor.hpp"
 
 using namespace aw;
@@ -121,7 +124,20 @@ int main(int argc, char** argv) {
   log.set_journal_prefix(std::getenv("JOURNAL_STREAM") != nullptr);
 
   const int sig_fd = signal_fd();
-  auto net = app::read_startup_config(o.qubesdb_socket, std::chrono::seconds{o.startup_timeout_s});
+  // --sim: the simulated Qubes machine first; the service then runs on it as on Xen.
+  std::unique_ptr<sim::world> world;
+  std::string qubesdb_socket = o.qubesdb_socket;
+  if (o.sim_clients != 0) {
+    auto w = sim::world::create({.clients = o.sim_clients});
+    if (!w) {
+      actors::log_error("--sim: cannot build the simulated machine: " + std::string{xen::to_string(w.error())});
+      return 1;
+    }
+    world = std::move(*w);
+    qubesdb_socket = world->qubesdb_socket();
+    actors::log_info("simulated Qubes machine: " + std::to_string(o.sim_clients) + " client qubes, a netvm");
+  }
+  auto net = app::read_startup_config(qubesdb_socket, std::chrono::seconds{o.startup_timeout_s});
   if (!net) {
     actors::log_error(net.error());
     return 1;
@@ -137,6 +153,7 @@ int main(int argc, char** argv) {
     }
     xen_platform = std::move(*platform);
   }
+  if (world) xen_platform = world->platform();
 
   // The links, before the actors that drive them.
   std::shared_ptr<link::link> uplink;
@@ -151,11 +168,11 @@ int main(int argc, char** argv) {
     else actors::log_error("uplink " + *o.uplink_interface + ": " + p.error().what);
     uplink_devices = device_of(uplink);
   }
-  else if (o.uplink_xen_vif) {
-    uplink_devices = xen_uplink_devices(*xen_platform, *o.uplink_xen_vif);
+  else if (o.uplink_xen_vif || world) {
+    uplink_devices = xen_uplink_devices(*xen_platform, o.uplink_xen_vif.value_or(0));
     if (!uplink_devices) return 1;
   }
-  if (!uplink && !o.uplink_xen_vif) return 1;
+  if (!uplink && !uplink_devices) return 1;
 
   supervisor::supervisor_config sc;
   auto& fc = sc.firewall.firewall;
@@ -178,7 +195,7 @@ int main(int argc, char** argv) {
                           tap_devices(c, l)});
   }
 
-  if (o.xen) {
+  if (o.xen || world) {
     actors::log_info("serving the client vifs of domain " + std::to_string(xen_platform->self));
     sc.xen = xen_platform;
   }
@@ -199,10 +216,12 @@ int main(int argc, char** argv) {
   // which may run until the system is destroyed.
   actors::reactor io;
   caf::actor_system sys{cfg};
-  sc.config = actors::config_actor_config{o.qubesdb_socket};
+  sc.config = actors::config_actor_config{qubesdb_socket};
   auto sup = supervisor::spawn_supervisor(sys, std::move(sc), io);
   actors::log_info("running: uplink " + net->ip.to_string() + " via " + net->gateway.to_string() + ", gateway " +
-                   net->netvm_gateway.to_string() + " for " + std::to_string(o.client_taps.size()) + " clients");
+                   net->netvm_gateway.to_string() + " for " +
+                   (o.xen || world ? std::string{"the client vifs in XenStore"}
+                                   : std::to_string(o.client_taps.size()) + " clients"));
 
   auto dump = [&]() {
     caf::scoped_actor self{sys};
@@ -213,10 +232,23 @@ int main(int argc, char** argv) {
   };
   std::optional<app::status_server> status;
   if (o.status_socket) status.emplace(*o.status_socket);
+  if (world) world->start_traffic();
+  const auto started = std::chrono::steady_clock::now();
+  const auto sim_end = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>{o.sim_seconds});
 
   for (bool running = true; running;) {
     pollfd fds[2] = {{sig_fd, POLLIN, 0}, {status ? status->fd() : -1, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) continue;
+    int timeout = -1;
+    if (world && o.sim_seconds > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(sim_end - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        actors::log_info("--sim-seconds elapsed: stopping");
+        break;
+      }
+      timeout = static_cast<int>(left.count()) + 1;
+    }
+    if (::poll(fds, 2, timeout) < 0) continue;
     if (fds[1].revents & POLLIN) status->serve_one(dump);
     if (!(fds[0].revents & POLLIN)) continue;
     signalfd_siginfo si{};
@@ -236,9 +268,22 @@ int main(int argc, char** argv) {
         running = false;
     }
   }
+  if (world) {
+    world->stop_rounds();
+    std::this_thread::sleep_for(std::chrono::milliseconds{500});  // the last round's answers
+  }
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   actors::tracer::instance().stop();  // completes the JSON array
   actors::log_info("stopped");
+  if (world) {
+    world->stop_traffic();
+    const auto text = world->report();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!world->all_answered()) {
+      actors::log_error("--sim: some probes were not answered as expected (see the report)");
+      return 1;
+    }
+  }
   return 0;
 }

@@ -58,6 +58,12 @@ parse_outcome parse_options(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--silent-drop", o.silent_drop, "drop refused packets silently (default: ICMP admin-prohibited, as Linux)");
   cli.add_option("--startup-timeout", o.startup_timeout_s, "seconds to wait for QubesDB at start")->capture_default_str();
+  auto* sim_opt = cli.add_option("--sim", o.sim_clients,
+                                 "run in a simulated Qubes machine (no Xen, no root): simulated hypervisor, "
+                                 "xenstored, QubesDB, a netvm and N client qubes sending probes; for tracing")
+                      ->check(CLI::Range(1u, 200u));
+  cli.add_option("--sim-seconds", o.sim_seconds, "with --sim: stop after this many seconds and report (0: at SIGTERM)")
+      ->check(CLI::Range(0.0, 86400.0));
   cli.add_option("--workers", o.workers, "actor worker threads (default: one per CPU this process may use)")
       ->check(CLI::Range(1u, 64u));
   try {
@@ -66,10 +72,12 @@ parse_outcome parse_options(int argc, char** argv) {
     if (!uplink_if.empty()) o.uplink_interface = uplink_if;
     if (uplink_vif_opt->count() != 0) o.uplink_xen_vif = uplink_vif;
     const int uplinks = int{o.uplink_tap.has_value()} + int{o.uplink_interface.has_value()} +
-                        int{o.uplink_xen_vif.has_value()};
-    if (uplinks > 1) throw CLI::ValidationError("choose one uplink: --uplink-tap, --uplink-interface or --uplink-xen-vif");
+                        int{o.uplink_xen_vif.has_value()} + int{sim_opt->count() != 0};
+    if (sim_opt->count() != 0 && (o.xen || !clients.empty()))
+      throw CLI::ValidationError("--sim runs its own simulated clients and uplink: no --xen or --client-tap with it");
+    if (uplinks > 1) throw CLI::ValidationError("choose one uplink: --uplink-tap, --uplink-interface or --uplink-xen-vif (or --sim)");
     if (uplinks == 0)
-      throw CLI::ValidationError("an uplink is needed: --uplink-tap, --uplink-interface or --uplink-xen-vif");
+      throw CLI::ValidationError("an uplink is needed: --uplink-tap, --uplink-interface or --uplink-xen-vif (or --sim)");
     for (const auto& c : clients) {
       auto eq = c.find('=');
       if (eq == std::string::npos) throw CLI::ValidationError("--client-tap wants NAME=IP[@NETNS], got '" + c + "'");

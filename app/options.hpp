@@ -30,6 +30,8 @@ struct options {
   bool silent_drop = false;
   int startup_timeout_s = 30;  // for QubesDB to answer at start
   unsigned workers = 0;        // CAF worker threads; 0: one per usable CPU
+  unsigned sim_clients = 0;    // --sim N: the service in a simulated Qubes machine with N client qubes
+  double sim_seconds = 0;      // then stop after this long (0: at SIGTERM/SIGINT)
 };
 
 // Parses argv; on --help/--version or an error, prints and returns the exit code.

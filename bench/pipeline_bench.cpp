@@ -82,8 +82,8 @@ struct pipeline {
   caf::actor_system_config cfg;
   std::unique_ptr<actors::reactor> io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor fw;
-  std::vector<caf::actor> ports;
+  actors::firewall_actor fw;
+  std::vector<actors::port_actor> ports;
   std::vector<std::unique_ptr<xen::netfront::connection>> clients;  // the client qubes' ends
   std::unique_ptr<xen::netback::connection> netvm;                   // the netvm's end
   proto::buffer_pool client_pool{{.max_small = 16384}}, netvm_pool;
@@ -96,19 +96,29 @@ struct pipeline {
     (void)hv->add_domain(fw_dom);
     (void)hv->add_domain(netvm_dom);
     if (noop) {
-      fw = sys->spawn([](caf::event_based_actor* self) -> caf::behavior {
-        auto uplink = std::make_shared<caf::actor>();
+      // The firewall's interface, every message but the packets and the uplink ignored.
+      fw = sys->spawn([](actors::firewall_actor::pointer self) -> actors::firewall_actor::behavior_type {
+        auto uplink = std::make_shared<actors::port_actor>();
+        // The producer is a port; current_sender() is untyped.
+        auto credit_back = [self] {
+          self->send(caf::actor_cast<actors::port_actor>(self->current_sender()), actors::credit{1});
+        };
         return {
             [=](actors::client_packets& in) {
               self->send(*uplink, actors::transmit_packets{std::move(in.packets)});
-              self->send(caf::actor_cast<caf::actor>(self->current_sender()), actors::credit{1});
+              credit_back();
             },
-            [=](actors::uplink_packets&) {
-              self->send(caf::actor_cast<caf::actor>(self->current_sender()), actors::credit{1});
-            },
+            [=](actors::uplink_packets&) { credit_back(); },
             [=](const actors::uplink_port& u) { *uplink = u.port; },
             [=](const actors::client_port_up&) {},
+            [=](const actors::client_port_down&) {},
             [=](actors::credit) {},
+            [=](const actors::client_rules&) {},
+            [=](const actors::resolver_handle&) {},
+            [=](const actors::host_answers&) {},
+            [=](const actors::dns_queries&) {},
+            [=](const actors::connected_ips&) {},
+            [=](actors::tick_atom) {},
             [=](actors::stats_atom) { return std::string{}; },
         };
       });
@@ -257,7 +267,7 @@ void BM_memory_10_clients_10k_flows(benchmark::State& state) {
     got.clear();
     if (std::getenv("AW_BENCH_DEBUG")) {
       caf::scoped_actor self{*p.sys};
-      for (auto& a : std::vector<caf::actor>{p.fw, p.ports[0], p.ports[1]})
+      for (auto& a : std::vector<actors::stats_actor>{p.fw, p.ports[0], p.ports[1]})
         self->request(a, std::chrono::seconds{2}, actors::stats_atom_v)
             .receive([](const std::string& t) { std::fputs(t.c_str(), stderr); }, [](const caf::error&) {});
     }

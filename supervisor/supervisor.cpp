@@ -20,7 +20,7 @@ using namespace std::chrono;
 
 struct supervised_port {
   port_spec spec;
-  caf::actor handle;
+  actors::port_actor handle;
   std::deque<steady_clock::time_point> crashes;  // within the restart window
   milliseconds backoff{0};
   bool given_up = false;
@@ -31,22 +31,22 @@ struct supervised_port {
 struct supervisor_state {
   supervisor_config config;
   actors::reactor* io = nullptr;
-  caf::actor firewall;
-  caf::actor resolver;
-  caf::actor config_actor;
+  actors::firewall_actor firewall;
+  actors::resolver_actor resolver;
+  actors::config_actor config_actor;
   std::vector<supervised_port> ports;  // [0] is the uplink
   std::uint64_t restarts = 0;
   std::uint64_t gave_up = 0;
   std::uint64_t devices_lost = 0;  // ports stopped because their device went away
   std::uint64_t devices_back = 0;  // ... and started again on a new device
   bool stopping = false;
-  caf::actor vif_watcher;
+  actors::vif_watcher_actor vif_watcher;
   std::uint64_t vifs_started = 0, vifs_retired = 0, vif_open_failures = 0;
   std::uint32_t next_interface = 100;  // interface ids of vif ports
   static inline const char* name = "supervisor";
 };
 
-using supervisor_actor = caf::stateful_actor<supervisor_state>;
+using supervisor_self = actors::supervisor_actor::stateful_pointer<supervisor_state>;
 
 // restart_atom's arguments for the resolver and the config actor (the others are port indexes).
 constexpr std::uint32_t resolver_slot = UINT32_MAX;
@@ -57,7 +57,7 @@ bool is_crash(const caf::error& reason) {
 }
 
 // Starts port i and tells the firewall where it is.
-bool start_port(supervisor_actor* self, std::size_t i) {
+bool start_port(supervisor_self self, std::size_t i) {
   auto& st = self->state;
   auto& p = st.ports[i];
   auto device = p.spec.open ? p.spec.open() : nullptr;
@@ -74,7 +74,7 @@ bool start_port(supervisor_actor* self, std::size_t i) {
   return true;
 }
 
-void on_port_down(supervisor_actor* self, std::size_t i, const caf::error& reason) {
+void on_port_down(supervisor_self self, std::size_t i, const caf::error& reason) {
   auto& st = self->state;
   auto& p = st.ports[i];
   p.handle = nullptr;
@@ -127,21 +127,21 @@ std::vector<std::uint16_t> random_ports(std::size_t n) {
   return {ports.begin(), ports.end()};
 }
 
-void start_resolver(supervisor_actor* self) {
+void start_resolver(supervisor_self self) {
   auto& st = self->state;
   st.resolver = actors::spawn_resolver_actor(self->system(), st.config.resolver, st.firewall);
   self->monitor(st.resolver);
   self->send(st.firewall, actors::resolver_handle{st.resolver});
 }
 
-void start_config(supervisor_actor* self) {
+void start_config(supervisor_self self) {
   auto& st = self->state;
   st.config_actor = actors::spawn_config_actor(self->system(), *st.config.config, *st.io, st.firewall);
   self->monitor(st.config_actor);
 }
 
 // A vif the watcher reported: a client port on a netback device of its own.
-void add_vif(supervisor_actor* self, const actors::vif_added& v) {
+void add_vif(supervisor_self self, const actors::vif_added& v) {
   auto& st = self->state;
   if (st.stopping || !st.config.xen) return;
   for (const auto& p : st.ports)
@@ -164,7 +164,7 @@ void add_vif(supervisor_actor* self, const actors::vif_added& v) {
   std::size_t slot = st.ports.size();
   for (std::size_t i = 1; i < st.ports.size(); ++i)
     if (st.ports[i].retired) slot = i;
-  supervised_port entry{std::move(spec), nullptr, {}, milliseconds{0}, false, false, false};
+  supervised_port entry{std::move(spec), {}, {}, milliseconds{0}, false, false, false};
   if (slot == st.ports.size()) st.ports.push_back(std::move(entry));
   else st.ports[slot] = std::move(entry);
   if (!start_port(self, slot)) {
@@ -179,7 +179,8 @@ void add_vif(supervisor_actor* self, const actors::vif_added& v) {
   actors::log_info("vif " + v.name + " (" + v.client.to_string() + ") served at " + v.backend_path);
 }
 
-caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, actors::reactor* io) {
+actors::supervisor_actor::behavior_type supervisor_fn(supervisor_self self, supervisor_config config,
+                                                      actors::reactor* io) {
   auto& st = self->state;
   st.config = std::move(config);
   st.io = io;
@@ -192,8 +193,8 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
   self->monitor(st.firewall);
   start_resolver(self);
   if (st.config.config) start_config(self);
-  st.ports.push_back({st.config.uplink, nullptr, {}, milliseconds{0}, false, false, false});
-  for (auto& c : st.config.clients) st.ports.push_back({c, nullptr, {}, milliseconds{0}, false, false, false});
+  st.ports.push_back({st.config.uplink, {}, {}, milliseconds{0}, false, false, false});
+  for (auto& c : st.config.clients) st.ports.push_back({c, {}, {}, milliseconds{0}, false, false, false});
   for (std::size_t i = 0; i < st.ports.size(); ++i) start_port(self, i);
   if (st.config.xen) {
     st.vif_watcher = actors::spawn_vif_watcher(self->system(), *st.config.xen, *st.io, self);
@@ -298,7 +299,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
             "\nsupervisor.vifs_started " + std::to_string(s.vifs_started) + "\nsupervisor.vifs_retired " +
             std::to_string(s.vifs_retired) + "\nsupervisor.vif_open_failures " + std::to_string(s.vif_open_failures) +
             "\n");
-        std::vector<caf::actor> targets{s.firewall};
+        std::vector<actors::stats_actor> targets{s.firewall};
         if (s.resolver) targets.push_back(s.resolver);
         if (s.config_actor) targets.push_back(s.config_actor);
         if (s.vif_watcher) targets.push_back(s.vif_watcher);
@@ -323,7 +324,7 @@ caf::behavior supervisor_fn(supervisor_actor* self, supervisor_config config, ac
 
 }  // namespace
 
-caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config config, actors::reactor& io) {
+actors::supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_config config, actors::reactor& io) {
   return sys.spawn(supervisor_fn, std::move(config), &io);
 }
 

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <caf/fwd.hpp>
-#include <caf/actor.hpp>
 
 #include <chrono>
 #include <functional>
@@ -18,6 +17,7 @@
 #include "actors/config_actor.hpp"
 #include "actors/firewall_actor.hpp"
 #include "actors/frame_device.hpp"
+#include "actors/interfaces.hpp"
 #include "actors/port_actor.hpp"
 #include "actors/reactor.hpp"
 #include "actors/resolver_actor.hpp"
@@ -64,11 +64,11 @@ struct supervisor_config {
   std::optional<actors::config_actor_config> config;
 };
 
-// Messages: stats_atom -> std::string (every actor's counters plus
-// supervisor.* lines: restarts, gave_up, devices_lost, devices_back, waiting);
-// firewall_handle_atom -> caf::actor (for the config actor); resolver_handle_atom ->
-// caf::actor (the current resolver, possibly invalid); reload_atom is passed on to the
-// config actor (SIGHUP).
-caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config config, actors::reactor& io);
+// Messages (actors::supervisor_actor): stats_atom -> std::string (every actor's counters
+// plus supervisor.* lines: restarts, gave_up, devices_lost, devices_back, waiting);
+// firewall_handle_atom -> actors::firewall_actor (for the config actor);
+// resolver_handle_atom -> actors::resolver_actor (the current resolver, possibly
+// invalid); reload_atom is passed on to the config actor (SIGHUP).
+actors::supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_config config, actors::reactor& io);
 
 }  // namespace aw::supervisor

@@ -65,7 +65,8 @@ TEST_CASE("config actor: loads every client's rules and /connected-ips, then fol
   actors::reactor io;  // outlives the system (the actor forgets its fd in its cleanup)
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-  auto cfg_actor = actors::spawn_config_actor(sys, {path}, io, caf::actor_cast<caf::actor>(self));
+  // The scoped actor stands in for the firewall (it receives what the config actor sends).
+  auto cfg_actor = actors::spawn_config_actor(sys, {path}, io, caf::actor_cast<actors::firewall_actor>(self));
   recorder rec{self, {}, {}};
   rec.drain(500ms);
 

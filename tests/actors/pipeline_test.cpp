@@ -39,8 +39,8 @@ struct pipeline {
   caf::actor_system_config cfg;
   std::unique_ptr<reactor> io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor fw;
-  caf::actor client_port, uplink_port_actor;
+  firewall_actor fw;
+  port_actor client_port, uplink_port_actor;
   test::fake_device* client_dev = nullptr;
   test::fake_device* uplink_dev = nullptr;
 
@@ -69,7 +69,8 @@ struct pipeline {
                                                    "drop", {{"0000", "action=accept proto=udp dstports=53-53"}}))});
   }
   ~pipeline() {
-    for (auto& a : {client_port, uplink_port_actor, fw}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (auto& a : {client_port.address(), uplink_port_actor.address(), fw.address()})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sys->await_all_actors_done();
   }
 };

@@ -58,7 +58,7 @@ struct running {
   actors::reactor io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
   device_factory uplink, client;
-  caf::actor sup;
+  actors::supervisor_actor sup;
 
   explicit running(unsigned max_restarts = 5, std::optional<std::string> qubesdb = std::nullopt) {
     cfg.add_message_types<caf::id_block::actorwall>();
@@ -105,7 +105,7 @@ struct running {
         .receive([&](const Answer& a) { answer = a; }, [&](const caf::error&) {});
     return answer;
   }
-  caf::actor firewall() { return ask<caf::actor>(actors::firewall_handle_atom_v); }
+  actors::firewall_actor firewall() { return ask<actors::firewall_actor>(actors::firewall_handle_atom_v); }
   std::string status() { return ask<std::string>(actors::stats_atom_v); }
   // The index of the first frame the uplink sent from `from` on that is a UDP datagram to
   // the DNS server's port 53, waiting for it.
@@ -243,7 +243,7 @@ TEST_CASE("supervisor: a crashed resolver is restarted and asks for the names ag
   set_dsthost_rules(r);
   auto first = r.wait_dns_query(0);
   REQUIRE(first);
-  auto resolver = r.ask<caf::actor>(actors::resolver_handle_atom_v);
+  auto resolver = r.ask<actors::resolver_actor>(actors::resolver_handle_atom_v);
   REQUIRE(resolver);
   caf::anon_send_exit(resolver, caf::exit_reason::kill);
   // Restarted after 1 s, it is told the names again and asks for them.
@@ -284,7 +284,7 @@ TEST_CASE("supervisor: the config actor is supervised - killed, it is restarted 
   };
   REQUIRE(wait_for("config.rule_loads 1"));
   // The config actor is the owner of the one watched fd that is not a port's device.
-  caf::actor config;
+  actors::fd_owner_actor config;
   for (int fd = 0; fd < 1024 && !config; ++fd) {
     if (fd == r.client.latest.load()->fd() || fd == r.uplink.latest.load()->fd()) continue;
     config = r.io.owner_of(fd);

@@ -43,7 +43,9 @@
 #include "xen/netback/vif_backend.hpp"
 #include "xen/netfront/connection.hpp"
 #include "xen/real/real_xen.hpp"
-#include "supervisor/sim_platform.hpp"
+#include "sim/netvm.hpp"
+#include "sim/platform.hpp"
+#include "protocol/build.hpp"
 #include "xen/xenbus_peers.hpp"
 
 using namespace aw;
@@ -98,31 +100,13 @@ std::optional<std::uint64_t> counter(const std::string& status, const std::strin
 
 byte_vector tcp_segment(ipv4_address src, ipv4_address dst, std::uint16_t sport, std::uint16_t dport, std::uint32_t seq,
                         std::uint32_t ack, std::uint8_t flags, const byte_vector& data = {}, std::uint8_t ttl = 64) {
-  proto::tcp_repr t;
-  t.src_port = sport;
-  t.dst_port = dport;
-  t.seq = seq;
-  t.ack = ack;
-  t.flags = flags;
-  t.window = 64240;
-  byte_vector l4(20 + data.size());
-  std::copy(data.begin(), data.end(), l4.begin() + 20);
-  t.emit(l4, src, dst);
-  return test::ipv4_with({.src = src, .dst = dst, .ttl = ttl}, proto::ip_protocol::tcp, l4);
+  return proto::build::tcp({.src = src, .dst = dst, .ttl = ttl},
+                           {.sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags}, data);
 }
 
-// The L4 payload of an IPv4 packet (UDP/TCP/ICMP data after its header).
 byte_vector l4_payload(const byte_vector& ip) {
-  auto d = proto::dissect_ip(ip);
-  if (!d.ipv4) return {};
-  const std::size_t ihl = d.ipv4->header_length();
-  std::size_t l4h = 0;
-  if (d.udp) l4h = 8;
-  else if (d.icmp) l4h = 8;
-  else if (d.tcp) l4h = static_cast<std::size_t>(ip[ihl + 12] >> 4) * 4;
-  else return {};
-  if (ip.size() < ihl + l4h) return {};
-  return byte_vector(ip.begin() + static_cast<std::ptrdiff_t>(ihl + l4h), ip.end());
+  auto b = proto::build::l4_payload(ip);
+  return {b.begin(), b.end()};
 }
 
 // The datagram an ICMP error quotes: its addresses and first two 16-bit words (the ports).
@@ -142,285 +126,23 @@ std::optional<quoted> quoted_of(const proto::dissection& d) {
                 static_cast<std::uint16_t>(l4[2] << 8 | l4[3]), v->verify_checksum()};
 }
 
-bool checksums_ok(const byte_vector& ip, proto::packet_meta meta, proto::buffer_pool& pool) {
-  if (!proto::ipv4_view::make(ip)) return false;  // header checksum verified
-  auto p = proto::make_packet(pool, ip, meta);
-  // Summed here even when the sender said data_validated.
-  return p && proto::check_l4_checksum(*p, {.trust_data_validated = false, .accept_partial = true}) !=
-                  proto::checksum_verdict::invalid;
-}
+using sim::checksums_ok;
 
 // --- the simulated netvm -------------------------------------------------------------------
 
-// The firewall's own uplink vif, as libxl writes it: the frontend directory in this firewall
-// qube, served by the service's actors::netfront_device, and the backend in the netvm.
+// The firewall's own uplink vif: its frontend directory in this firewall qube, served by the
+// service's actors::netfront_device (the backend is the netvm's).
 const std::string uplink_fe = "/local/domain/" + std::to_string(fw_dom) + "/device/vif/0";
-std::string uplink_be(xen::domid netvm) {
-  return "/local/domain/" + std::to_string(netvm) + "/backend/vif/" + std::to_string(fw_dom) + "/0";
+
+// sys-net behind the firewall's uplink vif, playing the Internet (sim/netvm, sim/responder).
+sim::netvm_config netvm_setup() {
+  sim::netvm_config c;
+  c.firewall = fw_dom;
+  c.self = netvm_dom;
+  c.mac = netvm_mac;
+  c.net = {.gateway = netvm_ip, .dns_servers = {dns_ip, dns2_ip}, .names = {{dns_name, remote}}};
+  return c;
 }
-
-// sys-net: the netback of the firewall's uplink vif (the xenbus backend state machine and its
-// data path) on a thread of its own, behind which a small IP responder plays sys-net and the
-// Internet. Its XenStore connection is dom0's, acting for whichever domain the netvm is now
-// (the project's xenstored listens for dom0, the firewall and one client domain only).
-class netvm {
- public:
-  netvm(std::shared_ptr<xen::sim::hypervisor> hv, std::unique_ptr<xen::xenstore> own, xen::xenstore& toolstack)
-      : hv_(std::move(hv)), xs_(std::move(own)), ts_(toolstack), thread_([this] { run(); }) {
-    attach();
-  }
-  ~netvm() { stop(); }
-
-  // The netvm goes away (shut down, restarted): dom0 detaches the uplink vif (Closing; the
-  // firewall's frontend answers Closed; the netvm's backend removes its directory) and
-  // removes the frontend directory.
-  void lose() {
-    const std::string be = uplink_be(dom());
-    REQUIRE(ts_.write(be + "/online", "0"));
-    REQUIRE(ts_.write(be + "/state", xen::format_xenbus_state(xen::xenbus_state::closing)));
-    REQUIRE(wait_until([&] { return !ts_.read(be); }));
-    REQUIRE(ts_.rm(uplink_fe));
-    std::lock_guard g{mu_};
-    back_.reset();
-  }
-  // It is back, maybe as another domain with another MAC (the qube's netvm changed): dom0
-  // attaches the vif again with its backend there.
-  void come_back(xen::domid d, mac_address mac) {
-    {
-      std::lock_guard g{mu_};
-      dom_ = d;
-      mac_ = mac;
-    }
-    attach();
-  }
-  void stop() {
-    {
-      std::lock_guard g{mu_};
-      stopped_ = true;
-      back_.reset();
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-
-  // Sends an IP packet of the netvm's own making to the firewall's uplink.
-  void inject(const byte_vector& ip) {
-    std::lock_guard g{mu_};
-    auto* c = back_ ? back_->conn() : nullptr;
-    if (c == nullptr) return;
-    std::vector<proto::packet> out{frame(ip, fw_uplink_mac_)};
-    c->send(out);
-  }
-
-  // Every IPv4 packet the netvm received, in order.
-  std::vector<byte_vector> seen() {
-    std::lock_guard g{mu_};
-    return seen_;
-  }
-  std::size_t seen_count(const std::function<bool(const proto::dissection&)>& pred) {
-    std::size_t n = 0;
-    for (const auto& ip : seen())
-      if (pred(proto::dissect_ip(ip))) ++n;
-    return n;
-  }
-  std::size_t bad_checksums() {
-    std::lock_guard g{mu_};
-    return bad_checksums_;
-  }
-  int connects() {
-    std::lock_guard g{mu_};
-    return connects_;
-  }
-
- private:
-  proto::packet frame(const byte_vector& ip, const mac_address& dst) {
-    byte_vector f(14 + ip.size());
-    proto::ethernet_repr{dst, mac_, proto::ethertype::ipv4, std::nullopt}.emit(f);
-    std::copy(ip.begin(), ip.end(), f.begin() + 14);
-    return proto::make_packet(pool_, f).value();
-  }
-
-  xen::domid dom() {
-    std::lock_guard g{mu_};
-    return dom_;
-  }
-
-  // What libxl writes for the uplink vif (every node with its ACL: owner, and the other end
-  // may read); then the netvm's netback starts on it.
-  void attach() {
-    const xen::domid d = dom();
-    const std::string be = uplink_be(d);
-    const xen::xs_permissions be_perms{{d, xen::xs_access::none}, {fw_dom, xen::xs_access::read}};
-    const xen::xs_permissions fe_perms{{fw_dom, xen::xs_access::none}, {d, xen::xs_access::read}};
-    const std::string mac = "00:16:3e:5e:6c:01", fw = std::to_string(fw_dom);
-    const std::tuple<std::string, std::string, const xen::xs_permissions*> nodes[] = {
-        {be, "", &be_perms}, {be + "/frontend", uplink_fe, &be_perms}, {be + "/frontend-id", fw, &be_perms},
-        {be + "/online", "1", &be_perms}, {be + "/state", "1", &be_perms}, {be + "/mac", mac, &be_perms},
-        {be + "/handle", "0", &be_perms}, {be + "/type", "vif", &be_perms}, {uplink_fe, "", &fe_perms},
-        {uplink_fe + "/backend", be, &fe_perms}, {uplink_fe + "/backend-id", std::to_string(d), &fe_perms},
-        {uplink_fe + "/state", "1", &fe_perms}, {uplink_fe + "/handle", "0", &fe_perms},
-        {uplink_fe + "/mac", mac, &fe_perms}};
-    REQUIRE(xen::with_transaction(ts_, [&](xen::xs_transaction t) -> xen::status {
-      for (const auto& [path, value, perms] : nodes) {
-        if (auto w = ts_.write(path, value, t); !w) return w;
-        if (auto w = ts_.set_permissions(path, *perms, t); !w) return w;
-      }
-      return xen::done{};
-    }));
-    std::lock_guard g{mu_};
-    auto b = xen::netback::vif_backend::open(*xs_, be, [hv = hv_, d]() -> xen::xen_result<xen::netback::xen_handles> {
-      auto grants = hv->open_grant_mapper(d);
-      auto events = hv->open_event_channels(d);
-      if (!grants) return grants.error();
-      if (!events) return events.error();
-      return xen::netback::xen_handles{std::move(*grants), std::move(*events)};
-    });
-    REQUIRE(b);
-    back_ = std::move(*b);
-    back_->set_removal_delay(5ms);
-    for (const auto& path : {be, uplink_fe}) {
-      auto w = xs_->watch(path, path);
-      REQUIRE((w || w.error() == xen::xen_error::exists));  // the frontend's: watched since the first attach
-    }
-    step_due_ = true;
-  }
-
-  void run() {
-    std::vector<proto::packet> in, out;
-    for (;;) {
-      bool busy = false;
-      {
-        std::lock_guard g{mu_};
-        if (stopped_) return;
-        auto events = xs_->read_watch_events();
-        if (back_) {
-          const auto due = back_->next_deadline();
-          if (step_due_ || !events || !events->empty() || (due && *due <= std::chrono::steady_clock::now())) {
-            step_due_ = false;
-            if (back_->update() == xen::netback::vif_change::connected) ++connects_;
-            (void)back_->take_retired();
-          }
-        }
-        if (auto* c = back_ ? back_->conn() : nullptr) {
-          in.clear();
-          out.clear();
-          c->receive(in, 256, pool_);
-          for (const auto& f : in) handle(f, out);
-          if (!out.empty()) c->send(out);
-          busy = !in.empty();
-        }
-      }
-      if (!busy) std::this_thread::sleep_for(500us);
-    }
-  }
-
-  void handle(const proto::packet& f, std::vector<proto::packet>& out) {
-    byte_vector b(f.size());
-    f.copy_to(b);
-    auto d = proto::dissect_frame(b);
-    if (!d.ethernet) return;
-    if (d.arp) {
-      if (d.arp->operation == proto::arp_operation::request && d.arp->target_ip == netvm_ip) {
-        auto r = proto::make_arp_frame(d.arp->sender_mac, mac_,
-                                       {proto::arp_operation::reply, mac_, netvm_ip, d.arp->sender_mac, d.arp->sender_ip},
-                                       pool_);
-        if (r) out.push_back(std::move(*r));
-      }
-      return;
-    }
-    if (d.ethernet->type != proto::ethertype::ipv4 || b.size() < 14 + 20) return;
-    fw_uplink_mac_ = d.ethernet->src;
-    byte_vector ip(b.begin() + 14, b.end());
-    auto v = proto::ipv4_view::make(ip, proto::ipv4_view::length_check::truncated_ok, proto::ipv4_view::checksum_check::skip);
-    if (!v || v->total_length() > ip.size()) return;
-    ip.resize(v->total_length());
-    if (!checksums_ok(ip, f.meta(), pool_)) ++bad_checksums_;
-    seen_.push_back(ip);
-    if (auto reply = answer(ip)) out.push_back(frame(*reply, d.ethernet->src));
-  }
-
-  // What sys-net and the hosts behind it answer.
-  std::optional<byte_vector> answer(const byte_vector& ip) {
-    auto d = proto::dissect_ip(ip);
-    if (!d.ipv4) return std::nullopt;
-    const auto src = d.ipv4->src, dst = d.ipv4->dst;
-    if (dst != netvm_ip && d.ipv4->ttl <= 1)  // a router: it would forward with TTL 0
-      return test::icmp_error({.src = netvm_ip, .dst = src}, proto::icmp_type::time_exceeded,
-                              proto::icmp_time_exceeded::ttl, ip);
-    if (d.icmp && d.icmp->type == proto::icmp_type::echo_request) {
-      const byte_vector data(d.icmp->data.begin(), d.icmp->data.end());
-      return test::icmp_echo({.src = dst, .dst = src}, proto::icmp_type::echo_reply,
-                             static_cast<std::uint16_t>(d.icmp->rest >> 16), static_cast<std::uint16_t>(d.icmp->rest),
-                             data);
-    }
-    if (d.udp) {
-      const auto data = l4_payload(ip);
-      if ((dst == dns_ip || dst == dns2_ip) && d.udp->dst_port == 53) {
-        auto reply = dns_answer(data);
-        if (!reply) return std::nullopt;
-        return test::udp_packet({.src = dst, .dst = src}, 53, d.udp->src_port, *reply);
-      }
-      if (dst == remote && d.udp->dst_port == 7) return test::udp_packet({.src = dst, .dst = src}, 7, d.udp->src_port, data);
-      return test::icmp_error({.src = dst, .dst = src}, proto::icmp_type::dest_unreachable, proto::icmp_unreach::port, ip);
-    }
-    if (d.tcp && dst == remote) return tcp_answer(*d.ipv4, *d.tcp, l4_payload(ip));
-    return std::nullopt;
-  }
-
-  // A minimal TCP server: SYN -> SYN-ACK, data -> the data echoed (acking it), FIN -> FIN-ACK;
-  // RST for a port nobody listens on.
-  static std::optional<byte_vector> tcp_answer(const proto::ipv4_repr& ip, const proto::tcp_repr& t, const byte_vector& data) {
-    using namespace proto::tcp_flag;
-    if (t.flags & rst) return std::nullopt;
-    const bool listening = t.dst_port == 80 || t.dst_port == 8080;
-    const auto n = static_cast<std::uint32_t>(data.size());
-    if (!listening)
-      return tcp_segment(ip.dst, ip.src, t.dst_port, t.src_port, 0, t.seq + n + ((t.flags & (syn | fin)) ? 1u : 0u),
-                         rst | ack);
-    if (t.flags & syn) return tcp_segment(ip.dst, ip.src, t.dst_port, t.src_port, server_isn, t.seq + 1, syn | ack);
-    const bool f = (t.flags & fin) != 0;
-    if (n == 0 && !f) return std::nullopt;  // a pure ACK
-    return tcp_segment(ip.dst, ip.src, t.dst_port, t.src_port, t.ack, t.seq + n + (f ? 1u : 0u),
-                       static_cast<std::uint8_t>(ack | (n ? psh : 0) | (f ? fin : 0)), data);
-  }
-
-  // An A answer for dns_name, NXDOMAIN for anything else.
-  static std::optional<byte_vector> dns_answer(const byte_vector& message) {
-    auto q = proto::dns::query::parse(message);
-    if (!q) return std::nullopt;
-    byte_vector m = q->to_bytes();
-    proto::dns::header h;
-    h.id = q->id;
-    h.qr = true;
-    h.rd = true;
-    h.ra = true;
-    h.qdcount = 1;
-    const bool known = q->name == dns_name && q->type == proto::dns::record_type::a;
-    h.ancount = static_cast<std::uint16_t>(known ? 1 : 0);
-    h.rcode = static_cast<std::uint8_t>(known ? proto::dns::rcode::no_error : proto::dns::rcode::name_error);
-    h.emit(m);
-    if (known) {
-      const std::uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 192, 0, 2, 10};  // TTL 300
-      m.insert(m.end(), std::begin(rr), std::end(rr));
-    }
-    return m;
-  }
-
-  static constexpr std::uint32_t server_isn = 7000;
-  std::shared_ptr<xen::sim::hypervisor> hv_;
-  std::unique_ptr<xen::xenstore> xs_;  // the netvm thread's
-  xen::xenstore& ts_;                  // dom0's toolstack (the test's thread)
-  std::mutex mu_;
-  bool stopped_ = false, step_due_ = false;
-  xen::domid dom_ = netvm_dom;
-  mac_address mac_ = netvm_mac;
-  mac_address fw_uplink_mac_ = fw_mac;
-  std::unique_ptr<xen::netback::vif_backend> back_;
-  proto::buffer_pool pool_;
-  std::vector<byte_vector> seen_;
-  std::size_t bad_checksums_ = 0;
-  int connects_ = 0;
-  std::thread thread_;  // last: starts once the rest is built
-};
 
 // --- client qubes --------------------------------------------------------------------------
 
@@ -607,15 +329,16 @@ struct service {
   test::sim_machine m{{netvm_dom, other_netvm_dom, c1_dom, c2_dom}};
   std::unique_ptr<xen::xenstore> d0 = xsd.client(xen::dom0);
   test::toolstack ts{*d0};
-  netvm net{m.hv, xsd.client(xen::dom0), *d0};
+  std::unique_ptr<sim::netvm> netvm_owner = sim::netvm::start(m.hv, xsd.client(xen::dom0), *d0, netvm_setup()).value();
+  sim::netvm& net = *netvm_owner;
   qubesdb_thread qdb{"/tmp/aw-netvm-suite-" + std::to_string(::getpid()) + "-" + std::to_string(instance++) + ".sock",
                      initial_qubesdb()};
   caf::actor_system_config cfg;
   actors::reactor io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor sup;
-  caf::actor fw;
-  caf::actor config;  // the QubesDB actor, wired as app/main.cpp does
+  actors::supervisor_actor sup;
+  actors::firewall_actor fw;
+  actors::config_actor config;  // the QubesDB actor, wired as app/main.cpp does
   bool running = false;
   std::vector<std::unique_ptr<client>> clients;
   std::size_t attached = 0;
@@ -632,7 +355,7 @@ struct service {
     c.firewall.firewall.gateway = fw_ip;
     c.firewall.firewall.uplink_address = fw_ip;
     c.firewall.firewall.dns_servers = {dns_ip, dns2_ip};
-    const actors::xen_platform p = test::sim_xen_platform(m.hv, fw_dom);
+    const actors::xen_platform p = sim::xen_platform_of(m.hv, fw_dom);
     // The uplink: this qube's own vif, served by the userspace netfront (as --uplink-xen-vif 0).
     c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip, .gateway_ip = netvm_ip},
                 [p]() -> std::unique_ptr<actors::frame_device> {
@@ -651,7 +374,7 @@ struct service {
     {
       caf::scoped_actor self{*sys};  // counted as running while it lives
       self->request(sup, 5s, actors::firewall_handle_atom_v)
-          .receive([&](const caf::actor& a) { fw = a; }, [](const caf::error&) {});
+          .receive([&](const actors::firewall_actor& a) { fw = a; }, [](const caf::error&) {});
     }
     REQUIRE(fw);
     REQUIRE(wait_until([&] { return net.connects() == 1; }));  // the uplink's xenbus steps
@@ -756,7 +479,7 @@ struct service {
 
   // Finds the port actor serving a vif (as supervisor_test does: the reactor knows who
   // watches each fd).
-  caf::actor port_of(const std::string& name) {
+  actors::fd_owner_actor port_of(const std::string& name) {
     caf::scoped_actor self{*sys};
     for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
       int fd = -1;
@@ -768,10 +491,12 @@ struct service {
       auto owner = io.owner_of(fd);
       if (!owner) continue;
       std::string s;
-      self->request(owner, 2s, actors::stats_atom_v).receive([&](const std::string& t) { s = t; }, [](const caf::error&) {});
+      // Every actor that watches an fd answers stats_atom (the reactor knows it by fd_ready only).
+      self->request(caf::actor_cast<actors::stats_actor>(owner), 2s, actors::stats_atom_v)
+          .receive([&](const std::string& t) { s = t; }, [](const caf::error&) {});
       if (s.find("port." + name + ".rx_frames") != std::string::npos) return owner;
     }
-    return nullptr;
+    return {};
   }
 
   // The end of every case: all clients detach, nothing of theirs is left; the service stops
@@ -1122,7 +847,7 @@ void uplink_loss_and_return(service& s, client& c1, client& c2) {
 
   for (int round = 1; round <= 2; ++round) {
     CAPTURE(round);
-    s.net.lose();
+    REQUIRE(s.net.lose());
     REQUIRE(wait_until([&] { return s.stat_is("port.uplink.link.xenbus_state", 6); }));
     CHECK(s.m.hv->ports_bound(fw_dom) == 2);  // the uplink's event channel went
     // While it is away: what goes to the uplink has nowhere to go, and is counted.
@@ -1131,8 +856,8 @@ void uplink_loss_and_return(service& s, client& c1, client& c2) {
     CHECK(wait_until([&] { return s.stat("port.uplink.link.tx_not_connected") > not_connected; }));
     // Clients still reach the firewall itself.
     CHECK(c2.ping(fw_ip, 0x51, static_cast<std::uint16_t>(round)));
-    if (round == 1) s.net.come_back(netvm_dom, netvm_mac);  // restarted
-    else s.net.come_back(other_netvm_dom, other_netvm_mac);  // another netvm
+    if (round == 1) REQUIRE(s.net.come_back(netvm_dom, netvm_mac));  // restarted
+    else REQUIRE(s.net.come_back(other_netvm_dom, other_netvm_mac));  // another netvm
     REQUIRE(wait_until([&] { return s.net.connects() == connects + round; }));
     REQUIRE(wait_until([&] { return s.stat_is("port.uplink.link.xenbus_state", 4); }));
     // Traffic again, the established UDP flow on its old mapping (the NAT table lived on).

@@ -16,7 +16,7 @@
 #include "support/packets.hpp"
 #include "supervisor/supervisor.hpp"
 #include "xen/real/real_xen.hpp"
-#include "supervisor/sim_platform.hpp"
+#include "sim/platform.hpp"
 #include "xen/xenbus_peers.hpp"
 
 using namespace aw;
@@ -52,7 +52,7 @@ struct service {
   caf::actor_system_config cfg;
   actors::reactor io;  // outlives the system: actors forget their fds in their cleanup
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor sup;
+  actors::supervisor_actor sup;
 
   service() {
     // Every XenStore connection the service opens is the backend domain's.
@@ -65,7 +65,7 @@ struct service {
     c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip,
                  .gateway_ip = ipv4_address::from_octets(10, 137, 0, 5)},
                 [] { return std::unique_ptr<actors::frame_device>{std::make_unique<test::fake_device>()}; }};
-    c.xen = test::sim_xen_platform(m.hv, test::backend_dom);
+    c.xen = sim::xen_platform_of(m.hv, test::backend_dom);
     c.vif_removal_delay = std::chrono::milliseconds{5};  // churn fast; libxl's pacing is not simulated
     sup = supervisor::spawn_supervisor(*sys, c, io);
   }
