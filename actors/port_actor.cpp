@@ -13,7 +13,7 @@ namespace aw::actors {
 namespace {
 
 struct port_counters {
-  std::uint64_t rx_frames = 0, rx_malformed = 0, rx_other_ethertype = 0, rx_paused = 0;
+  std::uint64_t rx_frames = 0, rx_batches = 0, rx_malformed = 0, rx_other_ethertype = 0, rx_paused = 0;
   std::uint64_t tx_frames = 0, tx_dropped = 0, tx_no_gateway_mac = 0;
   std::uint64_t arp_replied = 0, arp_ignored = 0;
 };
@@ -134,6 +134,7 @@ void drain(port_actor_t* self) {
     else
       self->send(st.firewall, uplink_packets{std::move(ips)});
     --st.credits;
+    ++st.stats.rx_batches;
   }
   st.io->rearm(st.device->fd());
 }
@@ -195,6 +196,7 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
         std::string out;
         auto line = [&](const char* n, std::uint64_t v) { out += p + n + " " + std::to_string(v) + "\n"; };
         line("rx_frames", s.rx_frames);
+        line("rx_batches", s.rx_batches);  // messages to the firewall: rx_frames / rx_batches is the batch size
         line("rx_malformed", s.rx_malformed);
         line("rx_other_ethertype", s.rx_other_ethertype);
         line("rx_paused", s.rx_paused);

@@ -172,6 +172,14 @@ struct pipeline {
   }
 
   // Clients send as fast as their rings take; the netvm drains. Returns frames
+  // The firewall's and two ports' counters, to stderr (AW_BENCH_DEBUG).
+  void dump_stats() {
+    caf::scoped_actor self{*sys};
+    for (auto& a : std::vector<actors::stats_actor>{fw, ports[0], ports[1]})
+      self->request(a, std::chrono::seconds{2}, actors::stats_atom_v)
+          .receive([](const std::string& t) { std::fputs(t.c_str(), stderr); }, [](const caf::error&) {});
+  }
+
   // delivered, or 0 if the pipeline stalled for a second.
   std::size_t run(const std::vector<std::vector<proto::packet>>& frames, std::size_t target) {
     std::size_t delivered = 0;
@@ -213,6 +221,7 @@ void through_pipeline(benchmark::State& state, bool noop, std::size_t frame_size
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(total));
   state.SetBytesProcessed(static_cast<std::int64_t>(total * frame_size));
+  if (std::getenv("AW_BENCH_DEBUG") && !noop) p.dump_stats();
 }
 
 void BM_pipeline_firewall_64B(benchmark::State& s) { through_pipeline(s, false, 64); }
@@ -265,12 +274,7 @@ void BM_memory_10_clients_10k_flows(benchmark::State& state) {
       if (drained == 0) std::this_thread::sleep_for(std::chrono::microseconds{50});
     }
     got.clear();
-    if (std::getenv("AW_BENCH_DEBUG")) {
-      caf::scoped_actor self{*p.sys};
-      for (auto& a : std::vector<actors::stats_actor>{p.fw, p.ports[0], p.ports[1]})
-        self->request(a, std::chrono::seconds{2}, actors::stats_atom_v)
-            .receive([](const std::string& t) { std::fputs(t.c_str(), stderr); }, [](const caf::error&) {});
-    }
+    if (std::getenv("AW_BENCH_DEBUG")) p.dump_stats();
     std::size_t guest_pages = 0;
     for (std::size_t c = 0; c < 10; ++c) guest_pages += p.hv->pages_in_use(static_cast<xen::domid>(first_client_dom + c));
     const double rss = static_cast<double>(rss_kib()) / 1024.0;
