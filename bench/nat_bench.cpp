@@ -198,16 +198,19 @@ void BM_expire(benchmark::State& state) {
 BENCHMARK(BM_expire)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 // Inbound from an address the mapping never contacted (a spoofed or unsolicited source)
-// to a mapping with `state.range(0)` sessions: filtered, at a cost that must not grow with
-// the sessions (address-dependent filtering looks the (mapping, remote) pair up).
+// to a mapping with `state.range(0)` sessions (to as many addresses, or all to one address's
+// ports): filtered, at a cost that must not grow with the sessions (address-dependent
+// filtering looks the (mapping, remote) pair up).
 void BM_inbound_filtered_busy_mapping(benchmark::State& state) {
   nat_engine engine{big_config()};
   buffer_pool pool;
   clock_time now{std::chrono::hours{1}};
   const auto sessions = static_cast<std::uint32_t>(state.range(0));
+  const bool one_remote = state.range(1) != 0;  // all to one address (its ports), or to as many addresses
   std::uint16_t ext = 0;
   for (std::uint32_t i = 0; i < sessions; ++i) {
-    auto p = make(pool, false, client(0), 6881, ipv4_address{ipv4_address::from_octets(198, 18, 0, 0).value + i}, 6881);
+    auto to = one_remote ? ipv4_address::from_octets(198, 18, 0, 1) : ipv4_address{ipv4_address::from_octets(198, 18, 0, 0).value + i};
+    auto p = make(pool, false, client(0), 6881, to, static_cast<std::uint16_t>(one_remote ? 1 + i : 6881));
     auto t = engine.outbound_new(p, now, pool);
     if (!t) std::abort();
     auto u = udp_view::make(t->pkt.head().subspan(20));
@@ -222,7 +225,9 @@ void BM_inbound_filtered_busy_mapping(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_inbound_filtered_busy_mapping)->Arg(1)->Arg(1000)->Arg(60000);
+BENCHMARK(BM_inbound_filtered_busy_mapping)
+    ->ArgNames({"sessions", "one_remote"})
+    ->Args({1, 0})->Args({1000, 0})->Args({60000, 0})->Args({60000, 1});
 
 // Memory: all tables are allocated at construction, sized by the bounds.
 void BM_memory_per_mapping(benchmark::State& state) {

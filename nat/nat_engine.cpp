@@ -16,9 +16,6 @@ using namespace aw::proto;
 
 namespace {
 std::uint32_t hash_client(ipv4_address a) noexcept { return mix64(a.value); }
-std::uint32_t remote_hash(std::uint32_t mapping, ipv4_address remote) noexcept {
-  return mix64((std::uint64_t{mapping} << 32) | remote.value);
-}
 
 nat_drop from_wire(wire_error e) noexcept {
   return e == wire_error::pool_exhausted ? nat_drop::pool_exhausted : nat_drop::malformed;
@@ -89,6 +86,7 @@ nat_engine::nat_engine(const nat_config& config)
       mapping_index_(config.max_mappings),
       sessions_(config.max_sessions),
       session_index_(config.max_sessions),
+      groups_(config.max_sessions),
       remote_index_(config.max_sessions),
       timers_(sessions_.data(), config.timeouts),
       clients_(config.max_mappings),
@@ -102,6 +100,8 @@ nat_engine::nat_engine(const nat_config& config)
   };
   fill(free_mappings_, mappings_.size());
   fill(free_sessions_, sessions_.size());
+  fill(free_groups_, groups_.size());
+  remote_salt_ = rng_.next() | 1;
   fill(free_clients_, clients_.size());
   released_.reserve(config.max_held_fragments);
 }
@@ -344,17 +344,49 @@ std::uint32_t nat_engine::live_session(const session_key& k, clock_time now) noe
   return s;
 }
 
+std::uint32_t nat_engine::remote_hash(std::uint32_t m, ipv4_address remote) const noexcept {
+  return mix64(((std::uint64_t{m} << 32) | remote.value) * remote_salt_);
+}
+
+std::uint32_t nat_engine::find_group(std::uint32_t m, ipv4_address remote) const noexcept {
+  return remote_index_.find(remote_hash(m, remote), [&](std::uint32_t g) {
+    return groups_[g].mapping == m && groups_[g].remote == remote;
+  });
+}
+
+// Precondition (as for sessions): fewer groups than sessions, so a slot is free.
+void nat_engine::group_add(std::uint32_t m, ipv4_address remote) noexcept {
+  std::uint32_t g = find_group(m, remote);
+  if (g == npos) {
+    g = free_groups_.back();
+    free_groups_.pop_back();
+    groups_[g] = {m, remote, 0};
+    remote_index_.insert(remote_hash(m, remote), g);
+  }
+  ++groups_[g].sessions;
+}
+
+void nat_engine::group_remove(std::uint32_t m, ipv4_address remote) noexcept {
+  const std::uint32_t g = find_group(m, remote);
+  if (g == npos) return;  // cannot happen: audit() checks every live session's pair
+  if (--groups_[g].sessions != 0) return;
+  remote_index_.erase(remote_hash(m, remote), g);
+  groups_[g] = remote_group{};
+  free_groups_.push_back(g);
+}
+
 bool nat_engine::filter_allows(std::uint32_t m, ipv4_address remote, clock_time now) const noexcept {
   // Inbound misses only. Endpoint-independent: any unexpired session of the mapping lets
   // anyone in; the first one looked at usually is (expired ones wait only to be reaped).
   if (config_.filtering == filtering_mode::endpoint_independent) {
-    for (std::uint32_t s = mappings_[m].sessions.first; s != npos; s = sessions_[s].mapping_links.next)
+    // Newest first: the oldest are the likeliest to have expired.
+    for (std::uint32_t s = mappings_[m].sessions.last; s != npos; s = sessions_[s].mapping_links.prev)
       if (!timers_.expired(s, now)) return true;
     return false;
   }
-  return remote_index_.find(remote_hash(m, remote), [&](std::uint32_t s) {
-           return sessions_[s].mapping == m && sessions_[s].key.remote == remote && !timers_.expired(s, now);
-         }) != npos;
+  // A session expired but not reaped yet (expiry runs on the firewall's tick, and a
+  // lookup reaps what it finds) still counts: at most one tick of leeway.
+  return find_group(m, remote) != npos;
 }
 
 void nat_engine::touch(std::uint32_t s, direction d, std::uint8_t tcp_flags, clock_time now) noexcept {
@@ -414,7 +446,7 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
   ss.live = true;
   ss.tcp = tcp_tracker::start(tcp_flags);
   session_index_.insert(hash(ss.key), s);
-  remote_index_.insert(remote_hash(m, remote), s);
+  group_add(m, remote);
   list_push_back(mappings_[m].sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
   timeout_class c = timeout_class::udp;
   if (k.proto == nat_protocol::tcp) c = ss.tcp.timeout();
@@ -465,7 +497,7 @@ void nat_engine::remove_session(std::uint32_t s) noexcept {
   session& ss = sessions_[s];
   const std::uint32_t m = ss.mapping;
   session_index_.erase(hash(ss.key), s);
-  remote_index_.erase(remote_hash(m, ss.key.remote), s);
+  group_remove(m, ss.key.remote);
   list_unlink(mappings_[m].sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
   timers_.remove(s);
   ss.live = false;
@@ -479,7 +511,7 @@ void nat_engine::remove_mapping(std::uint32_t m) noexcept {
     const std::uint32_t s = mm.sessions.first;
     session& ss = sessions_[s];
     session_index_.erase(hash(ss.key), s);
-    remote_index_.erase(remote_hash(m, ss.key.remote), s);
+    group_remove(m, ss.key.remote);
     list_unlink(mm.sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
     timers_.remove(s);
     ss.live = false;
@@ -612,7 +644,8 @@ std::size_t nat_engine::memory_bytes() const noexcept {
   n += mappings_.capacity() * sizeof(mapping) + free_mappings_.capacity() * sizeof(std::uint32_t) +
        mapping_index_.memory_bytes();
   n += sessions_.capacity() * sizeof(session) + free_sessions_.capacity() * sizeof(std::uint32_t) +
-       session_index_.memory_bytes() + remote_index_.memory_bytes();
+       session_index_.memory_bytes() + remote_index_.memory_bytes() + groups_.capacity() * sizeof(remote_group) +
+       free_groups_.capacity() * sizeof(std::uint32_t);
   n += clients_.capacity() * sizeof(client_entry) + free_clients_.capacity() * sizeof(std::uint32_t) +
        client_index_.memory_bytes();
   n += fragments_.memory_bytes() + released_.capacity() * sizeof(translation);
@@ -650,8 +683,7 @@ const char* nat_engine::audit() const noexcept {
     if (ss.mapping >= mappings_.size() || !mappings_[ss.mapping].live) return "session of a dead mapping";
     if (!(ss.key.mapping == mappings_[ss.mapping].key)) return "session names another mapping";
     if (find_session(ss.key) != s) return "session index does not find a live session";
-    if (remote_index_.find(remote_hash(ss.mapping, ss.key.remote), [&](std::uint32_t i) { return i == s; }) != s)
-      return "remote index does not find a live session";
+    if (find_group(ss.mapping, ss.key.remote) == npos) return "remote index does not find a live session's pair";
     if (ss.external_port != mappings_[ss.mapping].external_port) return "session has a stale external port";
   }
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
@@ -660,8 +692,14 @@ const char* nat_engine::audit() const noexcept {
       ++live_clients;
   }
   if (live_m != mapping_count() || live_m != mapping_index_.size()) return "mapping count disagrees";
-  if (live_s != session_count() || live_s != session_index_.size() || live_s != remote_index_.size() ||
-      live_s != sessions_in_lists)
+  std::size_t grouped = 0, used_groups = 0;
+  for (const auto& g : groups_) {
+    grouped += g.sessions;
+    used_groups += g.sessions != 0 ? 1 : 0;
+  }
+  if (used_groups != remote_index_.size()) return "remote index holds a pair without sessions";
+  if (live_s != session_count() || live_s != session_index_.size() || live_s != grouped ||
+      remote_index_.size() + free_groups_.size() != groups_.size() || live_s != sessions_in_lists)
     return "session count disagrees";
   if (live_clients != client_index_.size() || live_clients + free_clients_.size() != clients_.size())
     return "client count disagrees";

@@ -164,7 +164,7 @@ class nat_engine {
   }
   // The live session of k, reaping it when its time ran out.
   std::uint32_t live_session(const session_key& k, clock_time now) noexcept;
-  // Inbound filtering: may remote send to mapping m (RFC 4787 REQ-8)? O(1) for both modes.
+  // Inbound filtering: may remote send to mapping m (RFC 4787 REQ-8)?
   bool filter_allows(std::uint32_t m, proto::ipv4_address remote, clock_time now) const noexcept;
   void touch(std::uint32_t s, direction d, std::uint8_t tcp_flags, clock_time now) noexcept;
   result<std::uint32_t, nat_drop> create_session(const mapping_key& k, proto::ipv4_address remote,
@@ -192,10 +192,24 @@ class nat_engine {
   std::vector<session> sessions_;
   std::vector<std::uint32_t> free_sessions_;
   index_table session_index_;
-  // (mapping slot, remote address) -> its sessions: inbound filtering of a miss finds
-  // whether that remote may send in O(1), however many sessions the mapping has (a spoofed
-  // source aimed at a busy mapping must not cost a scan of all of them).
+  // Each distinct (mapping slot, remote address) with its number of sessions, indexed
+  // once per pair (not per session: one pair's sessions must not pile up on one hash).
+  // Inbound filtering of a miss asks it in O(1), however many sessions the mapping has:
+  // a spoofed source aimed at a busy mapping must not cost a scan of them. The hash is
+  // salted per engine, as clients choose the remote addresses.
+  struct remote_group {
+    std::uint32_t mapping = npos;
+    proto::ipv4_address remote;
+    std::uint32_t sessions = 0;
+  };
+  std::vector<remote_group> groups_;
+  std::vector<std::uint32_t> free_groups_;
   index_table remote_index_;
+  std::uint64_t remote_salt_ = 0;
+  std::uint32_t remote_hash(std::uint32_t m, proto::ipv4_address remote) const noexcept;
+  std::uint32_t find_group(std::uint32_t m, proto::ipv4_address remote) const noexcept;
+  void group_add(std::uint32_t m, proto::ipv4_address remote) noexcept;
+  void group_remove(std::uint32_t m, proto::ipv4_address remote) noexcept;
   timer_queues<session> timers_;
   std::vector<client_entry> clients_;
   std::vector<std::uint32_t> free_clients_;

@@ -104,6 +104,27 @@ TEST_CASE("RFC 4787 REQ-8: filtering is exact on a mapping with many remotes - e
   CHECK(r.engine.audit() == nullptr);
 }
 
+TEST_CASE("RFC 4787 REQ-8: one mapping's thousands of sessions to one remote (its ports) keep filtering exact and the tables consistent") {
+  rig r;
+  std::uint16_t ext = 0;
+  for (std::uint16_t port = 1; port <= 20000; ++port) ext = r.udp_out(client_a, 40000, remote_1, port);
+  CHECK(r.engine.session_count() == 20000);
+  CHECK(r.in(udp_bytes(remote_1, 60000, external, ext)));  // the same address, a port never used
+  auto other = r.in(udp_bytes(remote_2, 1, external, ext));
+  REQUIRE_FALSE(other);
+  CHECK(other.error() == nat_drop::filtered);
+  // Another client's flow beside them works, and everything expires cleanly.
+  auto ext_b = r.udp_out(client_b, 5000, remote_2, 53);
+  CHECK(r.in(udp_bytes(remote_2, 53, external, ext_b)));
+  CHECK(r.engine.audit() == nullptr);
+  r.now += std::chrono::minutes{10};
+  r.engine.expire(r.now);
+  CHECK(r.engine.session_count() == 0);
+  CHECK(r.engine.audit() == nullptr);
+  auto gone = r.in(udp_bytes(remote_1, 1, external, ext));
+  REQUIRE_FALSE(gone);
+}
+
 TEST_CASE("RFC 4787 REQ-8 / RFC 5382 REQ-3: endpoint-independent filtering is an option") {
   auto c = test_config();
   c.filtering = filtering_mode::endpoint_independent;
