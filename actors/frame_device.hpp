@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ class frame_device {
   // disconnected): its port stops with port_device_gone() and the supervisor waits
   // for a new device (port_spec::open) without counting a crash.
   [[nodiscard]] virtual bool gone() const { return false; }
+  // Changes when the link behind the device is a new one (the uplink's netvm came back,
+  // maybe another netvm): what was learnt about the other end (its MAC) may be stale.
+  [[nodiscard]] virtual std::uint64_t generation() const { return 0; }
 };
 
 }  // namespace aw::actors

@@ -43,6 +43,8 @@ class netfront_device final : public frame_device {
   // The frontend state this device last wrote (closed while it has no backend to follow).
   [[nodiscard]] xen::xenbus_state state() const;
   [[nodiscard]] bool connected() const { return vif_ && vif_->conn() != nullptr; }
+  // Every connection to a backend is a new link (a netvm restart or change).
+  [[nodiscard]] std::uint64_t generation() const override { return connects_before_ + (vif_ ? vif_->connects() : 0); }
   // The backend directory followed now (empty while the frontend directory names none).
   [[nodiscard]] std::string backend_path() const { return vif_ ? vif_->backend_path() : std::string{}; }
 

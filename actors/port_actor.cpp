@@ -15,7 +15,7 @@ namespace {
 struct port_counters {
   std::uint64_t rx_frames = 0, rx_batches = 0, rx_malformed = 0, rx_other_ethertype = 0, rx_paused = 0;
   std::uint64_t tx_frames = 0, tx_dropped = 0, tx_no_gateway_mac = 0;
-  std::uint64_t arp_replied = 0, arp_ignored = 0;
+  std::uint64_t arp_replied = 0, arp_ignored = 0, arp_requests_on_new_link = 0;
 };
 
 struct port_state {
@@ -27,6 +27,7 @@ struct port_state {
   std::uint32_t credits = 0;
   bool paused = false;  // out of credit: the fd is not re-armed
   std::optional<proto::mac_address> gateway_mac;
+  std::uint64_t link_generation = 0;  // the device's, when the gateway's MAC was last asked
   port_counters stats;
   std::vector<proto::packet> frames;  // scratch
   std::vector<proto::packet> replies;  // ARP answers, scratch
@@ -86,6 +87,13 @@ void drain(port_actor_t* self) {
     // Not re-armed: a gone device polls as an error for good.
     self->quit(port_device_gone());
     return;
+  }
+  if (st.config.role == port_role::uplink && st.device->generation() != st.link_generation) {
+    // A new link (the netvm came back, maybe another one with another MAC): ask the
+    // gateway's MAC again; its reply replaces the one learnt (kept until then).
+    st.link_generation = st.device->generation();
+    st.replies.push_back(arp_request_for_gateway(st));
+    ++st.stats.arp_requests_on_new_link;
   }
   auto& trace = tracer::instance();
   if (trace.frames_on()) trace.frames(st.config.name, st.frames);
@@ -205,6 +213,7 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
         line("tx_no_gateway_mac", s.tx_no_gateway_mac);
         line("arp_replied", s.arp_replied);
         line("arp_ignored", s.arp_ignored);
+        line("arp_requests_on_new_link", s.arp_requests_on_new_link);
         return out + self->state.device->counters(p + "link.");
       },
   };

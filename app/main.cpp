@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
     uplink_devices = xen_uplink_devices(*xen_platform, o.uplink_xen_vif.value_or(0));
     if (!uplink_devices) return 1;
   }
-  if (!uplink && !uplink_devices) return 1;
+  if (!uplink && !o.uplink_xen_vif && !world) return 1;  // a TAP or interface that did not open
 
   supervisor::supervisor_config sc;
   auto& fc = sc.firewall.firewall;

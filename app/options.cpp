@@ -63,7 +63,8 @@ parse_outcome parse_options(int argc, char** argv) {
                                  "xenstored, QubesDB, a netvm and N client qubes sending probes; for tracing")
                       ->check(CLI::Range(1u, 200u));
   cli.add_option("--sim-seconds", o.sim_seconds, "with --sim: stop after this many seconds and report (0: at SIGTERM)")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(CLI::Range(0.0, 86400.0))
+      ->needs(sim_opt);
   cli.add_option("--workers", o.workers, "actor worker threads (default: one per CPU this process may use)")
       ->check(CLI::Range(1u, 64u));
   try {
@@ -75,6 +76,8 @@ parse_outcome parse_options(int argc, char** argv) {
                         int{o.uplink_xen_vif.has_value()} + int{sim_opt->count() != 0};
     if (sim_opt->count() != 0 && (o.xen || !clients.empty()))
       throw CLI::ValidationError("--sim runs its own simulated clients and uplink: no --xen or --client-tap with it");
+    if (sim_opt->count() != 0 && o.silent_drop)
+      throw CLI::ValidationError("--sim checks that refused flows are answered (ICMP admin-prohibited): no --silent-drop");
     if (uplinks > 1) throw CLI::ValidationError("choose one uplink: --uplink-tap, --uplink-interface or --uplink-xen-vif (or --sim)");
     if (uplinks == 0)
       throw CLI::ValidationError("an uplink is needed: --uplink-tap, --uplink-interface or --uplink-xen-vif (or --sim)");

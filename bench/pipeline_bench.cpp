@@ -171,7 +171,6 @@ struct pipeline {
     sys->await_all_actors_done();
   }
 
-  // Clients send as fast as their rings take; the netvm drains. Returns frames
   // The firewall's and two ports' counters, to stderr (AW_BENCH_DEBUG).
   void dump_stats() {
     caf::scoped_actor self{*sys};
@@ -180,6 +179,7 @@ struct pipeline {
           .receive([](const std::string& t) { std::fputs(t.c_str(), stderr); }, [](const caf::error&) {});
   }
 
+  // Clients send as fast as their rings take; the netvm drains. Returns frames
   // delivered, or 0 if the pipeline stalled for a second.
   std::size_t run(const std::vector<std::vector<proto::packet>>& frames, std::size_t target) {
     std::size_t delivered = 0;

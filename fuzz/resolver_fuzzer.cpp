@@ -1,10 +1,10 @@
 // fuzz/resolver_fuzzer.cpp — the dsthost resolver fed arbitrary datagrams while queries are
 // pending: each input is a script of steps; a step either answers one of the queries the
 // resolver sent (the fuzzer's bytes as the DNS message, with the query's id, from the
-// server asked, to the port asked: the deep path), sends its bytes as a raw IPv4 packet to a
-// reserved port, or lets time pass and polls. Invariants: queries only for wanted names,
-// from reserved ports to configured servers; bounded in-flight queries; snapshots only of
-// wanted names.
+// server asked, to the port asked: the deep path), hands its bytes over as a raw packet (the
+// resolver's own checks of what the firewall passes it), or lets time pass and polls.
+// Invariants: queries from reserved ports to configured servers, bounded in-flight queries,
+// snapshots only of wanted names.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>

@@ -15,7 +15,9 @@ constexpr link_error classify_errno(int err) noexcept {
   if (is_gone(err)) return link_error::link_gone;
   if (err == EMSGSIZE) return link_error::frame_too_large;
   // A TAP whose interface is down refuses writes with EIO (as a down interface drops):
-  // at start, before the other side brings it up. Not a fault of the link.
+  // at start, before the other side brings it up. Not a fault of the link. (Reads and
+  // packet sockets do not report EIO in normal operation; there it would also mean the
+  // interface is not running.)
   if (err == EIO) return link_error::link_down;
   return link_error::io_error;
 }

@@ -51,7 +51,8 @@ byte_vector icmp_echo(const ip_params& p, icmp_type type, std::uint16_t id, std:
 }
 
 byte_vector icmp_error(const ip_params& p, icmp_type type, std::uint8_t code, bytes offending) {
-  const std::size_t quoted = std::min<std::size_t>(offending.size(), 20 + 8);
+  const std::size_t ihl = offending.empty() ? 20 : std::size_t{offending[0] & 0x0fu} * 4;
+  const std::size_t quoted = std::min<std::size_t>(offending.size(), ihl + 8);
   byte_vector l4(8 + quoted);
   icmpv4_repr{type, code, 0, offending.first(quoted)}.emit(l4);
   return ipv4_with(p, ip_protocol::icmp, l4);
@@ -69,6 +70,7 @@ bytes l4_payload(bytes ip) {
     case ip_protocol::tcp:
       if (end < ihl + 13) return {};
       l4h = static_cast<std::size_t>(ip[ihl + 12] >> 4) * 4;
+      if (l4h < 20) return {};  // a data offset below the fixed header: malformed
       break;
     default: return {};
   }

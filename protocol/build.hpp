@@ -43,8 +43,8 @@ byte_vector tcp(const ip_params& p, const tcp_fields& t, bytes data = {});
 
 byte_vector icmp_echo(const ip_params& p, icmp_type type, std::uint16_t id, std::uint16_t seq, bytes data);
 
-// An ICMP error (type, code) from p.src to p.dst quoting the offending packet's header and
-// first 8 bytes of data (RFC 792).
+// An ICMP error (type, code) from p.src to p.dst quoting the offending packet's header (with
+// its options) and first 8 bytes of data (RFC 792).
 byte_vector icmp_error(const ip_params& p, icmp_type type, std::uint8_t code, bytes offending);
 
 // The L4 payload of an IPv4 packet (after the UDP, TCP or ICMP header); empty when there is

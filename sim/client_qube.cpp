@@ -16,7 +16,7 @@ namespace {
 namespace build = proto::build;
 
 // Each round uses its own source ports and ICMP sequence number (round = the low bits).
-constexpr std::uint16_t ping_id = 0x5151;
+constexpr std::uint16_t ping_id = 0x5151, warmup_id = 0x5152;
 constexpr std::uint16_t dns_port_base = 40000, udp_port_base = 41000, tcp_port_base = 42000, refused_port_base = 43000;
 constexpr std::uint16_t ports_per_kind = 1000;
 const byte_vector request_data = {'h', 'e', 'l', 'l', 'o'};
@@ -73,8 +73,12 @@ void client_qube::send(const byte_vector& ip) {
 }
 
 void client_qube::start_round() {
-  ++round_;
   const proto::ip_params out{.src = plan_.ip, .dst = plan_.remote};
+  if (!ready_) {
+    send(build::icmp_echo(out, proto::icmp_type::echo_request, warmup_id, 0, request_data));
+    return;
+  }
+  ++round_;
   send(build::icmp_echo(out, proto::icmp_type::echo_request, ping_id, round_, request_data));
   ++count(probe::ping).sent;
 
@@ -88,8 +92,7 @@ void client_qube::start_round() {
   send(build::udp(out, port_of(udp_port_base, round_), 7, request_data));
   ++count(probe::udp_echo).sent;
 
-  tcp_isn_ = 100000u * round_;
-  send(build::tcp(out, {.sport = port_of(tcp_port_base, round_), .dport = 80, .seq = tcp_isn_,
+  send(build::tcp(out, {.sport = port_of(tcp_port_base, round_), .dport = 80, .seq = 100000u * round_,
                         .flags = proto::tcp_flag::syn}));
   ++count(probe::tcp_exchange).sent;
 
@@ -105,7 +108,9 @@ void client_qube::on_packet(const byte_vector& ip) {
   if (!d.ipv4 || d.ipv4->dst != plan_.ip) return;
   using namespace proto::tcp_flag;
   if (d.icmp && d.icmp->type == proto::icmp_type::echo_reply) {
-    if (d.ipv4->src == plan_.remote && (d.icmp->rest >> 16) == ping_id) ++count(probe::ping).answered;
+    if (d.ipv4->src != plan_.remote) return;
+    if ((d.icmp->rest >> 16) == warmup_id) ready_ = true;
+    else if ((d.icmp->rest >> 16) == ping_id) ++count(probe::ping).answered;
     return;
   }
   if (d.icmp && d.icmp->type == proto::icmp_type::dest_unreachable) {
@@ -125,7 +130,9 @@ void client_qube::on_packet(const byte_vector& ip) {
   }
   if (d.udp && d.ipv4->src == plan_.dns_server && d.udp->src_port == 53 && in_range(d.udp->dst_port, dns_port_base)) {
     auto h = proto::dns::header::parse(build::l4_payload(ip));
-    if (h && h->rcode == static_cast<std::uint8_t>(proto::dns::rcode::no_error) && h->ancount == 1)
+    // The query's id is its round: the same round as the port it was sent from.
+    const bool ours = h && h->id % ports_per_kind == d.udp->dst_port - dns_port_base;
+    if (ours && h->rcode == static_cast<std::uint8_t>(proto::dns::rcode::no_error) && h->ancount == 1)
       ++count(probe::dns).answered;
     else ++count(probe::dns).wrong;
     return;
@@ -134,6 +141,10 @@ void client_qube::on_packet(const byte_vector& ip) {
     const auto data = build::l4_payload(ip);
     if (std::equal(data.begin(), data.end(), request_data.begin(), request_data.end())) ++count(probe::udp_echo).answered;
     else ++count(probe::udp_echo).wrong;
+    return;
+  }
+  if (d.tcp && d.ipv4->src == plan_.remote && d.tcp->src_port == 8080 && in_range(d.tcp->dst_port, refused_port_base)) {
+    ++count(probe::tcp_refused).wrong;  // the rules should have refused it
     return;
   }
   if (d.tcp && d.ipv4->src == plan_.remote && d.tcp->src_port == 80 && in_range(d.tcp->dst_port, tcp_port_base)) {

@@ -39,7 +39,8 @@ class client_qube {
  public:
   client_qube(client_plan plan, std::unique_ptr<actors::netfront_device> vif);
   // Takes what arrived and answers its part of the exchanges; starts a new round when
-  // `round_due` (only while connected). Returns whether anything arrived.
+  // `round_due` (only while connected; a warm-up ping until one is answered). Returns
+  // whether anything arrived. The counters belong to the polling thread.
   bool poll(bool round_due);
   [[nodiscard]] bool connected() const { return vif_->connected(); }
   [[nodiscard]] const probe_counts& counts(probe p) const { return counts_[static_cast<std::size_t>(p)]; }
@@ -58,7 +59,9 @@ class client_qube {
   proto::buffer_pool pool_;
   std::array<probe_counts, probe_count> counts_{};
   std::uint16_t round_ = 0;
-  std::uint32_t tcp_isn_ = 0;
+  // Rounds are counted once a first ping went through: until then (the uplink still
+  // asking the gateway's MAC, the vif just connected) a lost probe says nothing.
+  bool ready_ = false;
   std::uint64_t bad_checksums_ = 0;
   std::vector<proto::packet> frames_;  // scratch
 };

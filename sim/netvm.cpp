@@ -100,6 +100,11 @@ std::size_t netvm::bad_checksums() {
   return bad_checksums_;
 }
 
+std::uint64_t netvm::misaddressed() {
+  std::lock_guard g{mu_};
+  return misaddressed_;
+}
+
 std::uint64_t netvm::received() {
   std::lock_guard g{mu_};
   return received_;
@@ -168,6 +173,10 @@ void netvm::handle(const proto::packet& f, std::vector<proto::packet>& out) {
   f.copy_to(b);
   auto d = proto::dissect_frame(b);
   if (!d.ethernet) return;
+  if (d.ethernet->dst != config_.mac && !d.ethernet->dst.is_multicast()) {
+    ++misaddressed_;  // as a real NIC: not for this netvm (a stale gateway MAC, say)
+    return;
+  }
   if (d.arp) {
     if (d.arp->operation == proto::arp_operation::request && d.arp->target_ip == config_.net.gateway) {
       auto r = proto::make_arp_frame(

@@ -59,6 +59,8 @@ class netvm {
   std::size_t bad_checksums();
   int connects();
   std::uint64_t received();
+  // Frames dropped because they were sent to another MAC than this netvm's.
+  std::uint64_t misaddressed();
   [[nodiscard]] xen::vif_spec uplink_vif();
 
  private:
@@ -80,7 +82,7 @@ class netvm {
   proto::buffer_pool pool_;
   std::vector<byte_vector> seen_;
   std::size_t bad_checksums_ = 0;
-  std::uint64_t received_ = 0;
+  std::uint64_t received_ = 0, misaddressed_ = 0;
   int connects_ = 0;
   std::thread thread_;  // started last, once the rest is built
 };

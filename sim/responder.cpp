@@ -48,7 +48,9 @@ std::optional<byte_vector> dns_answer(const internet& net, proto::bytes message)
   h.ra = true;
   h.qdcount = 1;
   h.ancount = static_cast<std::uint16_t>(found ? 1 : 0);
-  h.rcode = static_cast<std::uint8_t>(found ? proto::dns::rcode::no_error : proto::dns::rcode::name_error);
+  // A known name asked for another type exists: NOERROR without an answer (RFC 2308 NODATA).
+  const bool exists = known != net.names.end();
+  h.rcode = static_cast<std::uint8_t>(exists ? proto::dns::rcode::no_error : proto::dns::rcode::name_error);
   h.emit(m);
   if (found) {
     const std::uint32_t a = known->second.value;

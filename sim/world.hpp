@@ -53,7 +53,8 @@ class world {
   void stop_traffic();
 
   // One line per client: each probe's sent/answered (and wrong) counts; every probe answered
-  // once the rounds stopped and the last answers arrived is the good end.
+  // once the rounds stopped and the last answers arrived is the good end. Only after
+  // stop_traffic(): the counters belong to the traffic thread while it runs.
   [[nodiscard]] std::string report() const;
   [[nodiscard]] bool all_answered() const;
 

@@ -37,4 +37,6 @@ assert {'client_packets', 'uplink_packets', 'transmit_packets'} <= names, names
 out=$("$aw" --sim 1 --xen 2>&1) && fail "--sim with --xen accepted"
 echo "$out" | grep -q "no --xen" || fail "--sim with --xen: $out"
 out=$("$aw" --sim 1 --uplink-tap x 2>&1) && fail "--sim with --uplink-tap accepted"
+out=$("$aw" --sim 1 --silent-drop 2>&1) && fail "--sim with --silent-drop accepted"
+out=$("$aw" --uplink-tap x --sim-seconds 3 2>&1) && fail "--sim-seconds without --sim accepted"
 echo "sim mode: ok"

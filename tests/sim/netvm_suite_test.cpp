@@ -860,7 +860,9 @@ void uplink_loss_and_return(service& s, client& c1, client& c2) {
     else REQUIRE(s.net.come_back(other_netvm_dom, other_netvm_mac));  // another netvm
     REQUIRE(wait_until([&] { return s.net.connects() == connects + round; }));
     REQUIRE(wait_until([&] { return s.stat_is("port.uplink.link.xenbus_state", 4); }));
-    // Traffic again, the established UDP flow on its old mapping (the NAT table lived on).
+    // Traffic again, the established UDP flow on its old mapping (the NAT table lived on);
+    // after a netvm change, to the new netvm's MAC (it drops frames for another: the
+    // uplink asks the gateway's MAC again on every new link).
     const auto tag = static_cast<std::uint8_t>(10 + round);
     CHECK(wait_until([&] { return c1.udp(remote, 47000, 7, {tag}, 200ms).has_value(); }));
     CHECK(udp_nat_port(7, tag) == before);
@@ -884,6 +886,7 @@ void uplink_loss_and_return(service& s, client& c1, client& c2) {
   CHECK(counter(st, "supervisor.devices_back") == back);
   CHECK(counter(st, "supervisor.waiting") == 0u);
   CHECK(counter(st, "port.uplink.link.connects") == static_cast<std::uint64_t>(connects) + 2);
+  CHECK(counter(st, "port.uplink.arp_requests_on_new_link").value_or(0) >= 2);
   CHECK(counter(st, "supervisor.vifs_started") == vifs);  // no client noticed
 }
 

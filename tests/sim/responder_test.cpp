@@ -70,6 +70,17 @@ TEST_CASE("responder: DNS at the configured servers answers a known name with it
   CHECK(hu->rcode == static_cast<std::uint8_t>(proto::dns::rcode::name_error));
 }
 
+TEST_CASE("responder: a known name asked for AAAA gets NOERROR without an answer (NODATA), not NXDOMAIN") {
+  auto q = proto::dns::query::make(79, "www.example.test", proto::dns::record_type::aaaa);
+  REQUIRE(q);
+  auto reply = sim::answer(net, test::udp_packet({.src = fw, .dst = dns}, 40000, 53, q->to_bytes()));
+  REQUIRE(reply);
+  auto h = proto::dns::header::parse(proto::build::l4_payload(*reply));
+  REQUIRE(h);
+  CHECK(h->rcode == static_cast<std::uint8_t>(proto::dns::rcode::no_error));
+  CHECK(h->ancount == 0);
+}
+
 TEST_CASE("responder: a malformed DNS query gets no answer") {
   CHECK_FALSE(sim::answer(net, test::udp_packet({.src = fw, .dst = dns}, 40000, 53, {1, 2, 3})));
 }
