@@ -13,8 +13,10 @@ using namespace aw::actors;
 
 namespace {
 
-caf::behavior echo() {
-  return {[](int x) { return x + 1; }};
+// An argument on purpose: CAF 0.17 spawns an actor without arguments through a null
+// argument tuple it dereferences (UBSan: reference binding to null pointer).
+caf::behavior adder(int step) {
+  return {[step](int x) { return x + step; }};
 }
 
 // Passes a counter back and forth `hops` times, then tells `done`.
@@ -48,7 +50,7 @@ TEST_CASE("configure_scheduler: sleeping idle workers still answer a request fro
   caf::actor_system_config cfg;
   configure_scheduler(cfg, 2);
   caf::actor_system sys{cfg};
-  auto a = sys.spawn(echo);
+  auto a = sys.spawn(adder, 1);
   caf::scoped_actor self{sys};
   for (int round = 0; round < 5; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds{30});  // every worker asleep by now

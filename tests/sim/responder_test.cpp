@@ -2,6 +2,8 @@
 // the packets the firewall forwards, so the service tests and --sim see real exchanges.
 #include <doctest/doctest.h>
 
+#include <deque>
+
 #include "protocol/dissect.hpp"
 #include "protocol/dns.hpp"
 #include "sim/responder.hpp"
@@ -20,12 +22,15 @@ const ipv4_address fw = ipv4_address::from_octets(10, 137, 0, 6);
 
 const sim::internet net{.gateway = gateway, .dns_servers = {dns}, .names = {{"www.example.test", host}}};
 
+// The answer's dissection; its views point into the answer, kept for the test's life.
 proto::dissection answer_of(const byte_vector& ip) {
+  static std::deque<byte_vector> answers;  // push_back keeps earlier elements in place
   auto a = sim::answer(net, ip);
   REQUIRE(a);
-  auto d = proto::dissect_ip(*a);
+  answers.push_back(std::move(*a));
+  auto d = proto::dissect_ip(answers.back());
   REQUIRE(d.ipv4);
-  CHECK(proto::ipv4_view::make(*a));  // header checksum right
+  CHECK(proto::ipv4_view::make(answers.back()));  // header checksum right
   return d;
 }
 
@@ -53,7 +58,9 @@ TEST_CASE("responder: DNS at the configured servers answers a known name with it
   CHECK(known.ipv4->src == dns);
   CHECK(known.udp->src_port == 53);
   CHECK(known.udp->dst_port == 40000);
-  auto reply = proto::build::l4_payload(*sim::answer(net, dns_query("www.example.test", 77)));
+  const auto known_bytes = sim::answer(net, dns_query("www.example.test", 77));
+  REQUIRE(known_bytes);
+  auto reply = proto::build::l4_payload(*known_bytes);
   auto h = proto::dns::header::parse(reply);
   REQUIRE(h);
   CHECK(h->id == 77);
@@ -63,7 +70,9 @@ TEST_CASE("responder: DNS at the configured servers answers a known name with it
   CHECK(reply.size() >= 4);
   CHECK(byte_vector(reply.end() - 4, reply.end()) == byte_vector{192, 0, 2, 10});
 
-  auto unknown = proto::build::l4_payload(*sim::answer(net, dns_query("nowhere.example.test", 78)));
+  const auto unknown_bytes = sim::answer(net, dns_query("nowhere.example.test", 78));
+  REQUIRE(unknown_bytes);
+  auto unknown = proto::build::l4_payload(*unknown_bytes);
   auto hu = proto::dns::header::parse(unknown);
   REQUIRE(hu);
   CHECK(hu->ancount == 0);
