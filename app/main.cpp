@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <chrono>
 #include <cstdlib>
+#include <random>
 #include <thread>
 
 #include "actors/config_actor.hpp"
@@ -176,6 +177,10 @@ int main(int argc, char** argv) {
 
   supervisor::supervisor_config sc;
   auto& fc = sc.firewall.firewall;
+  // External ports (RFC 6056) and the NAT's hash salt must not be guessable: a fresh
+  // seed per start (the library's default is fixed, for reproducible tests).
+  std::random_device entropy;
+  fc.nat.seed = (std::uint64_t{entropy()} << 32) ^ entropy();
   fc.gateway = net->netvm_gateway;
   fc.uplink_address = net->ip;
   for (auto dns : {net->netvm_primary_dns, net->netvm_secondary_dns})

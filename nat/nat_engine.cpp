@@ -101,7 +101,7 @@ nat_engine::nat_engine(const nat_config& config)
   fill(free_mappings_, mappings_.size());
   fill(free_sessions_, sessions_.size());
   fill(free_groups_, groups_.size());
-  remote_salt_ = rng_.next() | 1;
+  hash_salt_ = rng_.next() | 1;
   fill(free_clients_, clients_.size());
   released_.reserve(config.max_held_fragments);
 }
@@ -326,11 +326,11 @@ void nat_engine::learn_fragment(const flow& f, direction d, const translation& t
 // ---- tables -----------------------------------------------------------------
 
 std::uint32_t nat_engine::find_mapping(const mapping_key& k) const noexcept {
-  return mapping_index_.find(hash(k), [&](std::uint32_t i) { return mappings_[i].key == k; });
+  return mapping_index_.find(slot_hash(hash(k)), [&](std::uint32_t i) { return mappings_[i].key == k; });
 }
 
 std::uint32_t nat_engine::find_session(const session_key& k) const noexcept {
-  return session_index_.find(hash(k), [&](std::uint32_t i) { return sessions_[i].key == k; });
+  return session_index_.find(slot_hash(hash(k)), [&](std::uint32_t i) { return sessions_[i].key == k; });
 }
 
 std::uint32_t nat_engine::live_session(const session_key& k, clock_time now) noexcept {
@@ -345,7 +345,7 @@ std::uint32_t nat_engine::live_session(const session_key& k, clock_time now) noe
 }
 
 std::uint32_t nat_engine::remote_hash(std::uint32_t m, ipv4_address remote) const noexcept {
-  return mix64(((std::uint64_t{m} << 32) | remote.value) * remote_salt_);
+  return mix64(((std::uint64_t{m} << 32) | remote.value) * hash_salt_);
 }
 
 std::uint32_t nat_engine::find_group(std::uint32_t m, ipv4_address remote) const noexcept {
@@ -432,7 +432,7 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
     mm.live = true;
     mm.client = c;
     mm.sessions = {};
-    mapping_index_.insert(hash(k), m);
+    mapping_index_.insert(slot_hash(hash(k)), m);
     by_external_[static_cast<std::size_t>(k.proto)][*port] = {m + 1, k};
     list_push_back(clients_[c].mappings, m, [this](std::uint32_t i) -> list_links& { return mappings_[i].client_links; });
     counters_.count(nat_event::mappings_created);
@@ -445,7 +445,7 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
   ss.external_port = mappings_[m].external_port;
   ss.live = true;
   ss.tcp = tcp_tracker::start(tcp_flags);
-  session_index_.insert(hash(ss.key), s);
+  session_index_.insert(slot_hash(hash(ss.key)), s);
   group_add(m, remote);
   list_push_back(mappings_[m].sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
   timeout_class c = timeout_class::udp;
@@ -496,7 +496,7 @@ bool nat_engine::evict_for_mapping() noexcept {
 void nat_engine::remove_session(std::uint32_t s) noexcept {
   session& ss = sessions_[s];
   const std::uint32_t m = ss.mapping;
-  session_index_.erase(hash(ss.key), s);
+  session_index_.erase(slot_hash(hash(ss.key)), s);
   group_remove(m, ss.key.remote);
   list_unlink(mappings_[m].sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
   timers_.remove(s);
@@ -510,14 +510,14 @@ void nat_engine::remove_mapping(std::uint32_t m) noexcept {
   while (!mm.sessions.empty()) {
     const std::uint32_t s = mm.sessions.first;
     session& ss = sessions_[s];
-    session_index_.erase(hash(ss.key), s);
+    session_index_.erase(slot_hash(hash(ss.key)), s);
     group_remove(m, ss.key.remote);
     list_unlink(mm.sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
     timers_.remove(s);
     ss.live = false;
     free_sessions_.push_back(s);
   }
-  mapping_index_.erase(hash(mm.key), m);
+  mapping_index_.erase(slot_hash(hash(mm.key)), m);
   by_external_[static_cast<std::size_t>(mm.key.proto)][mm.external_port] = external_entry{};
   ports(mm.key.proto).release(mm.external_port);
   client_entry& c = clients_[mm.client];
