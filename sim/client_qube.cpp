@@ -46,19 +46,12 @@ client_qube::client_qube(client_plan plan, std::unique_ptr<actors::netfront_devi
 bool client_qube::poll(bool round_due) {
   frames_.clear();
   vif_->receive(frames_, 256, pool_);
+  byte_vector ip;
   for (const auto& f : frames_) {
-    byte_vector b(f.size());
-    f.copy_to(b);
-    if (b.size() < 14 + 20 || b[12] != 0x08 || b[13] != 0x00) continue;  // not IPv4 (ARP: not asked)
-    byte_vector ip(b.begin() + 14, b.end());
-    auto v = proto::ipv4_view::make(ip, proto::ipv4_view::length_check::truncated_ok, proto::ipv4_view::checksum_check::skip);
-    if (!v || v->total_length() > ip.size()) {
-      ++bad_checksums_;
-      continue;
-    }
-    ip.resize(v->total_length());
-    if (!checksums_ok(ip, f.meta(), pool_)) ++bad_checksums_;
-    on_packet(ip);
+    const auto got = ipv4_of(f, ip, pool_);
+    if (got == frame_ipv4::not_ipv4) continue;  // ARP: not asked
+    if (got != frame_ipv4::ok) ++bad_checksums_;
+    if (got != frame_ipv4::malformed) on_packet(ip);
   }
   if (round_due && connected()) start_round();
   return !frames_.empty();

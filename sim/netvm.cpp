@@ -21,6 +21,17 @@ bool checksums_ok(const byte_vector& ip, proto::packet_meta meta, proto::buffer_
                   proto::checksum_verdict::invalid;
 }
 
+frame_ipv4 ipv4_of(const proto::packet& frame, byte_vector& ip, proto::buffer_pool& pool) {
+  byte_vector b(frame.size());
+  frame.copy_to(b);
+  if (b.size() < 14 + 20 || b[12] != 0x08 || b[13] != 0x00) return frame_ipv4::not_ipv4;
+  ip.assign(b.begin() + 14, b.end());
+  auto v = proto::ipv4_view::make(ip, proto::ipv4_view::length_check::truncated_ok, proto::ipv4_view::checksum_check::skip);
+  if (!v || v->total_length() > ip.size()) return frame_ipv4::malformed;
+  ip.resize(v->total_length());
+  return checksums_ok(ip, frame.meta(), pool) ? frame_ipv4::ok : frame_ipv4::bad_checksum;
+}
+
 netvm::netvm(std::shared_ptr<xen::sim::hypervisor> hv, std::unique_ptr<xen::xenstore> own, xen::xenstore& toolstack,
              netvm_config config)
     : hv_(std::move(hv)), xs_(std::move(own)), ts_(toolstack), config_(std::move(config)),
@@ -186,13 +197,13 @@ void netvm::handle(const proto::packet& f, std::vector<proto::packet>& out) {
     }
     return;
   }
-  if (d.ethernet->type != proto::ethertype::ipv4 || b.size() < 14 + 20) return;
+  if (d.ethernet->type != proto::ethertype::ipv4) return;
+  byte_vector ip;
+  const auto got = ipv4_of(f, ip, pool_);
+  if (got == frame_ipv4::not_ipv4) return;
   peer_mac_ = d.ethernet->src;
-  byte_vector ip(b.begin() + 14, b.end());
-  auto v = proto::ipv4_view::make(ip, proto::ipv4_view::length_check::truncated_ok, proto::ipv4_view::checksum_check::skip);
-  if (!v || v->total_length() > ip.size()) return;
-  ip.resize(v->total_length());
-  if (!checksums_ok(ip, f.meta(), pool_)) ++bad_checksums_;
+  if (got == frame_ipv4::malformed) return;
+  if (got == frame_ipv4::bad_checksum) ++bad_checksums_;
   ++received_;
   if (seen_.size() < config_.keep_seen) seen_.push_back(ip);
   if (auto reply = answer(config_.net, ip)) out.push_back(frame(*reply, d.ethernet->src));

@@ -91,4 +91,9 @@ class netvm {
 // the sender said data_validated; a partial one, offloaded, is accepted).
 bool checksums_ok(const byte_vector& ip, proto::packet_meta meta, proto::buffer_pool& pool);
 
+// What a simulated host makes of a received Ethernet frame: the IPv4 packet it carries,
+// trimmed to its total length (in `ip` for bad_checksum and ok).
+enum class frame_ipv4 : std::uint8_t { not_ipv4, malformed, bad_checksum, ok };
+frame_ipv4 ipv4_of(const proto::packet& frame, byte_vector& ip, proto::buffer_pool& pool);
+
 }  // namespace aw::sim

@@ -126,8 +126,6 @@ std::optional<quoted> quoted_of(const proto::dissection& d) {
                 static_cast<std::uint16_t>(l4[2] << 8 | l4[3]), v->verify_checksum()};
 }
 
-using sim::checksums_ok;
-
 // --- the simulated netvm -------------------------------------------------------------------
 
 // The firewall's own uplink vif: its frontend directory in this firewall qube, served by the
@@ -166,19 +164,11 @@ struct client {
     std::vector<proto::packet> got;
     conn->receive(got, 256, pool);
     for (const auto& f : got) {
-      byte_vector b(f.size());
-      f.copy_to(b);
-      if (b.size() < 14 + 20 || b[12] != 0x08 || b[13] != 0x00) continue;  // not IPv4
-      byte_vector pkt(b.begin() + 14, b.end());
-      auto v = proto::ipv4_view::make(pkt, proto::ipv4_view::length_check::truncated_ok,
-                                      proto::ipv4_view::checksum_check::skip);
-      if (!v || v->total_length() > pkt.size()) {
-        ++bad_checksums;
-        continue;
-      }
-      pkt.resize(v->total_length());
-      if (!checksums_ok(pkt, f.meta(), pool)) ++bad_checksums;
-      inbox.push_back(std::move(pkt));
+      byte_vector pkt;
+      const auto kind = sim::ipv4_of(f, pkt, pool);
+      if (kind == sim::frame_ipv4::not_ipv4) continue;
+      if (kind != sim::frame_ipv4::ok) ++bad_checksums;
+      if (kind != sim::frame_ipv4::malformed) inbox.push_back(std::move(pkt));
     }
   }
   // The first packet (received, or arriving within timeout) that pred accepts; taken out.
