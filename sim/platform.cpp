@@ -25,10 +25,11 @@ xen::netfront::open_front_handles_fn frontend_handles(std::shared_ptr<xen::sim::
   };
 }
 
-actors::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self) {
+actors::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self,
+                                     std::string xenstore_socket) {
   actors::xen_platform p;
   p.self = self;
-  p.open_xenstore = [] { return xen::real::open_xenstore(); };
+  p.open_xenstore = [socket = std::move(xenstore_socket)] { return xen::real::open_xenstore(socket); };
   p.open_handles = backend_handles(hv, self);
   p.open_front_handles = frontend_handles(std::move(hv), self);
   return p;

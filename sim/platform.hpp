@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "actors/vif_watcher.hpp"
 #include "xen/sim/hypervisor.hpp"
@@ -14,7 +15,9 @@ xen::netback::open_handles_fn backend_handles(std::shared_ptr<xen::sim::hypervis
 xen::netfront::open_front_handles_fn frontend_handles(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid d);
 
 // The Xen platform the service sees as domain `self`: its XenStore connections through the
-// real libxenstore ($XENSTORED_PATH: the project's xenstored), and its handles as above.
-actors::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self);
+// real libxenstore to xenstore_socket (the project's xenstored's socket for `self`), and its
+// handles as above.
+actors::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self,
+                                     std::string xenstore_socket);
 
 }  // namespace aw::sim

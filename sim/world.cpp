@@ -65,11 +65,9 @@ qubes::qdb_map firewall_qubesdb(std::size_t clients) {
 
 std::string socket_of(const std::filesystem::path& dir, xen::domid d) { return (dir / ("xs" + std::to_string(d))).string(); }
 
-// A real libxenstore connection acting as domain d (XENSTORED_PATH picks the socket; only
-// while no other thread opens one).
+// A real libxenstore connection acting as domain d (its socket picks the domain).
 xen::xen_result<std::unique_ptr<xen::xenstore>> xenstore_as(const std::filesystem::path& dir, xen::domid d) {
-  ::setenv("XENSTORED_PATH", socket_of(dir, d).c_str(), 1);
-  return xen::real::open_xenstore();
+  return xen::real::open_xenstore(socket_of(dir, d));
 }
 
 }  // namespace
@@ -134,8 +132,6 @@ xen::status world::build() {
                     .remote = remote},
         std::move(*dev)));
   }
-  // From here on every XenStore connection opened is the firewall's: the service's.
-  ::setenv("XENSTORED_PATH", socket_of(dir_, firewall_dom).c_str(), 1);
   return xen::done{};
 }
 
@@ -154,7 +150,9 @@ world::~world() {
   if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
 }
 
-actors::xen_platform world::platform() const { return xen_platform_of(hv_, firewall_dom); }
+actors::xen_platform world::platform() const {
+  return xen_platform_of(hv_, firewall_dom, socket_of(dir_, firewall_dom));
+}
 
 std::string world::qubesdb_socket() const { return (dir_ / "qubesdb.sock").string(); }
 

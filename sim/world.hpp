@@ -32,14 +32,14 @@ class world {
   static constexpr xen::domid firewall_dom = 1, netvm_dom = 2, first_client_dom = 10;
   static constexpr std::size_t max_clients = 200;
 
-  // Builds everything but the traffic (started by start_traffic). Sets XENSTORED_PATH to the
-  // firewall domain's socket: the service's XenStore connections are the firewall's.
+  // Builds everything but the traffic (started by start_traffic).
   static xen::xen_result<std::unique_ptr<world>> create(world_config config);
   ~world();
   world(const world&) = delete;
   world& operator=(const world&) = delete;
 
-  // The Xen platform of the firewall domain (for --xen's vif watcher and the uplink netfront).
+  // The Xen platform of the firewall domain (for --xen's vif watcher and the uplink netfront):
+  // its XenStore connections are the firewall's, through the firewall domain's socket.
   [[nodiscard]] actors::xen_platform platform() const;
   [[nodiscard]] std::string qubesdb_socket() const;
   [[nodiscard]] std::string uplink_frontend_path() const;

@@ -335,9 +335,6 @@ struct service {
   std::size_t actors_at_start = 0;  // running before any vif
 
   service() {
-    // Every XenStore connection the service opens is the backend domain's (no other
-    // xsd.client() call after this: the variable is read by the service's threads).
-    ::setenv("XENSTORED_PATH", xsd.socket_of(test::backend_dom).c_str(), 1);
     cfg.add_message_types<caf::id_block::actorwall>();
     actors::configure_scheduler(cfg);  // as app/main.cpp
     sys = std::make_unique<caf::actor_system>(cfg);
@@ -345,7 +342,8 @@ struct service {
     c.firewall.firewall.gateway = fw_ip;
     c.firewall.firewall.uplink_address = fw_ip;
     c.firewall.firewall.dns_servers = {dns_ip, dns2_ip};
-    const actors::xen_platform p = sim::xen_platform_of(m.hv, fw_dom);
+    // Every XenStore connection the service opens is the backend domain's.
+    const actors::xen_platform p = sim::xen_platform_of(m.hv, fw_dom, xsd.socket_of(fw_dom));
     // The uplink: this qube's own vif, served by the userspace netfront (as --uplink-xen-vif 0).
     c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip, .gateway_ip = netvm_ip},
                 [p]() -> std::unique_ptr<actors::frame_device> {

@@ -55,8 +55,6 @@ struct service {
   actors::supervisor_actor sup;
 
   service() {
-    // Every XenStore connection the service opens is the backend domain's.
-    ::setenv("XENSTORED_PATH", xsd.socket_of(test::backend_dom).c_str(), 1);
     cfg.add_message_types<caf::id_block::actorwall>();
     sys = std::make_unique<caf::actor_system>(cfg);
     supervisor::supervisor_config c;
@@ -65,7 +63,8 @@ struct service {
     c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip,
                  .gateway_ip = ipv4_address::from_octets(10, 137, 0, 5)},
                 [] { return std::unique_ptr<actors::frame_device>{std::make_unique<test::fake_device>()}; }};
-    c.xen = sim::xen_platform_of(m.hv, test::backend_dom);
+    // Every XenStore connection the service opens is the backend domain's.
+    c.xen = sim::xen_platform_of(m.hv, test::backend_dom, xsd.socket_of(test::backend_dom));
     c.vif_removal_delay = std::chrono::milliseconds{5};  // churn fast; libxl's pacing is not simulated
     sup = supervisor::spawn_supervisor(*sys, c, io);
   }

@@ -45,8 +45,7 @@ struct xenstored_fixture {
 
   // A real libxenstore client acting as domain d.
   std::unique_ptr<xen::xenstore> client(xen::domid d) {
-    ::setenv("XENSTORED_PATH", socket_of(d).c_str(), 1);
-    auto xs = xen::real::open_xenstore();
+    auto xs = xen::real::open_xenstore(socket_of(d));
     if (!xs) return nullptr;
     return std::move(*xs);
   }

@@ -1,4 +1,4 @@
-// The project's xenstored, driven by the real libxenstore (through XENSTORED_PATH) and by raw frames.
+// The project's xenstored, driven by the real libxenstore (through real::open_xenstore(socket)) and by raw frames.
 #include <doctest/doctest.h>
 
 #include <algorithm>

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "xen/event_channels.hpp"
 #include "xen/grant_mapper.hpp"
@@ -11,8 +12,9 @@
 
 namespace aw::xen::real {
 
-// Connects to $XENSTORED_PATH if set, else the local xenstored socket or /dev/xen/xenbus.
-xen_result<std::unique_ptr<xenstore>> open_xenstore();
+// Connects to socket_path if given (that socket only, no fallback), else to $XENSTORED_PATH
+// if set, else the local xenstored socket or /dev/xen/xenbus.
+xen_result<std::unique_ptr<xenstore>> open_xenstore(std::string_view socket_path = {});
 // /dev/xen/evtchn
 xen_result<std::unique_ptr<event_channels>> open_event_channels();
 // /dev/xen/gntdev; max_grants bounds how many pages may be mapped at once.

@@ -1,6 +1,8 @@
 // xen/real/real_xenstore.cpp — the xenstore interface over libxenstore.
 #include <cerrno>
 #include <cstdlib>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "xen/real/libxen_c.hpp"
@@ -134,9 +136,27 @@ class real_xenstore final : public xenstore {
 
 }  // namespace
 
-xen_result<std::unique_ptr<xenstore>> open_xenstore() {
+xen_result<std::unique_ptr<xenstore>> open_xenstore(std::string_view socket_path) {
+  // libxenstore has no call that takes a socket path: xs_open reads $XENSTORED_PATH (for the
+  // socket, then for the device it falls back to, so a dead socket fails instead of reaching
+  // the real /dev/xen/xenbus). So the variable holds socket_path only for the xs_open call,
+  // under a lock every xs_open of this process takes (xs_open is the variable's only reader),
+  // and is restored before the lock is released: no other opener sees the path or loses its own.
+  static std::mutex env_lock;
+  const std::string path{socket_path};
+  std::scoped_lock lock{env_lock};
+  std::optional<std::string> saved;
+  if (!path.empty()) {
+    if (const char* previous = std::getenv("XENSTORED_PATH")) saved = previous;
+    if (::setenv("XENSTORED_PATH", path.c_str(), 1) != 0) return last_error();
+  }
   xs_handle* h = xs_open(0);
-  if (h == nullptr) return last_error();
+  const int open_errno = errno;
+  if (!path.empty()) {
+    if (saved) ::setenv("XENSTORED_PATH", saved->c_str(), 1);
+    else ::unsetenv("XENSTORED_PATH");
+  }
+  if (h == nullptr) return from_errno(open_errno);
   return std::unique_ptr<xenstore>(std::make_unique<real_xenstore>(h));
 }
 

@@ -1,7 +1,6 @@
 // xen/sim/aw_xenstore_main.cpp — aw-xenstore: a tiny XenStore client (real libxenstore) for labs and smoke tests.
 // Usage: aw-xenstore SOCKET read PATH | write PATH VALUE | ls PATH | rm PATH | perms PATH
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -12,8 +11,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s SOCKET read|write|ls|rm|perms PATH [VALUE]\n", argv[0]);
     return 2;
   }
-  ::setenv("XENSTORED_PATH", argv[1], 1);
-  auto xs = aw::xen::real::open_xenstore();
+  auto xs = aw::xen::real::open_xenstore(argv[1]);
   if (!xs) {
     std::fprintf(stderr, "cannot connect: %s\n", std::string(to_string(xs.error())).c_str());
     return 1;

@@ -15,8 +15,8 @@ namespace aw::xen::sim {
 
 // Every client of a socket acts as the domain that socket was opened for: a
 // test connects as dom0 through one path, as the backend domain through
-// another, as a frontend through a third (XENSTORED_PATH picks the socket
-// for the real libxenstore). poll()-driven and single-threaded: drive it with
+// another, as a frontend through a third (real::open_xenstore(socket) picks
+// the socket for the real libxenstore). poll()-driven and single-threaded: drive it with
 // poll_once() or let start() run it on its own thread.
 class xenstored {
  public:
