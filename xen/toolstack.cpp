@@ -48,8 +48,11 @@ status attach_vif(xenstore& as_dom0, const vif_spec& v) {
 
 status request_vif_detach(xenstore& as_dom0, const vif_spec& v) {
   const std::string be = vif_backend_path(v);
-  if (auto s = as_dom0.write(be + "/online", "0"); !s) return s;
-  return as_dom0.write(be + "/state", format_xenbus_state(xenbus_state::closing));
+  // One transaction, as libxl: the backend never sees online=0 without Closing, or the reverse.
+  return with_transaction(as_dom0, [&](xs_transaction t) -> status {
+    if (auto s = as_dom0.write(be + "/online", "0", t); !s) return s;
+    return as_dom0.write(be + "/state", format_xenbus_state(xenbus_state::closing), t);
+  });
 }
 
 }  // namespace aw::xen

@@ -25,8 +25,9 @@ std::string vif_frontend_path(const vif_spec& v);  // /local/domain/<frontend>/d
 // in one transaction; each node owned by its domain and readable by the other end.
 status attach_vif(xenstore& as_dom0, const vif_spec& v);
 
-// xl network-detach's first step: online=0 and the backend asked to close (Closing). The
-// backend answers by closing and, once the frontend is Closed, removing its directory.
+// xl network-detach's first step: online=0 and the backend asked to close (Closing), in one
+// transaction. The backend answers by closing and, once the frontend is Closed, removing its
+// directory.
 status request_vif_detach(xenstore& as_dom0, const vif_spec& v);
 
 }  // namespace aw::xen

@@ -25,10 +25,7 @@ struct toolstack {
   void add_vif(const std::string& ip = "10.137.0.10", xen::domid front = fe_dom) {
     REQUIRE(xen::attach_vif(xs, {.backend = backend_dom, .frontend = front, .ip = ip}));
   }
-  void detach() {
-    REQUIRE(xs.write(be_path + "/online", "0"));
-    REQUIRE(xs.write(be_path + "/state", "5"));
-  }
+  void detach() { REQUIRE(xen::request_vif_detach(xs, {.backend = backend_dom, .frontend = fe_dom})); }
 };
 
 // Linux netfront's side of xenbus, over a raw_frontend's rings.
