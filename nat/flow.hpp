@@ -49,6 +49,13 @@ constexpr std::uint32_t mix64(std::uint64_t x) noexcept {
   return static_cast<std::uint32_t>(x >> 32) ^ static_cast<std::uint32_t>(x);
 }
 
+// A key's hash mixed with a table's secret salt: the slot hash an index is given. Keys chosen
+// from outside (addresses, ports, IP ids) must not let their sender aim many of them at one
+// probe run (hash flooding).
+constexpr std::uint32_t salted_hash(std::uint32_t h, std::uint64_t salt) noexcept {
+  return mix64(std::uint64_t{h} ^ salt);
+}
+
 // A mapping is named by the internal endpoint: (protocol, client address,
 // client port or ICMP query id) — endpoint-independent mapping.
 struct mapping_key {

@@ -3,20 +3,21 @@
 
 namespace aw::nat {
 
-fragment_table::fragment_table(std::size_t max_flows, std::size_t max_held, clock_time timeout)
-    : timeout_(timeout), entries_(max_flows == 0 ? 1 : max_flows), index_(entries_.size()), held_(max_held) {
+fragment_table::fragment_table(std::size_t max_flows, std::size_t max_held, clock_time timeout,
+                               std::uint64_t salt)
+    : timeout_(timeout), salt_(salt), entries_(max_flows == 0 ? 1 : max_flows), index_(entries_.size()), held_(max_held) {
   free_.reserve(entries_.size());
   for (std::size_t i = entries_.size(); i-- > 0;) free_.push_back(static_cast<std::uint32_t>(i));
 }
 
 void fragment_table::drop_entry(std::uint32_t i) noexcept {
-  index_.erase(hash(entries_[i].key), i);
+  index_.erase(slot_hash(entries_[i].key), i);
   list_unlink(fifo_, i, links());
   free_.push_back(i);
 }
 
 void fragment_table::learn(const fragment_key& key, const fragment_action& a, clock_time now) noexcept {
-  std::uint32_t i = index_.find(hash(key), [&](std::uint32_t j) { return entries_[j].key == key; });
+  std::uint32_t i = index_.find(slot_hash(key), [&](std::uint32_t j) { return entries_[j].key == key; });
   if (i != npos) {
     list_unlink(fifo_, i, links());
   } else {
@@ -24,7 +25,7 @@ void fragment_table::learn(const fragment_key& key, const fragment_action& a, cl
     i = free_.back();
     free_.pop_back();
     entries_[i].key = key;
-    index_.insert(hash(key), i);
+    index_.insert(slot_hash(key), i);
   }
   entries_[i].action = a;
   entries_[i].deadline = now + timeout_;
@@ -32,7 +33,7 @@ void fragment_table::learn(const fragment_key& key, const fragment_action& a, cl
 }
 
 const fragment_action* fragment_table::find(const fragment_key& key, clock_time now) const noexcept {
-  std::uint32_t i = index_.find(hash(key), [&](std::uint32_t j) { return entries_[j].key == key; });
+  std::uint32_t i = index_.find(slot_hash(key), [&](std::uint32_t j) { return entries_[j].key == key; });
   if (i == npos || now >= entries_[i].deadline) return nullptr;
   return &entries_[i].action;
 }

@@ -41,7 +41,8 @@ struct fragment_action {
 
 class fragment_table {
  public:
-  fragment_table(std::size_t max_flows, std::size_t max_held, clock_time timeout);
+  // salt: secret, mixed into the index's slot choice (inbound fragments' keys are anyone's).
+  fragment_table(std::size_t max_flows, std::size_t max_held, clock_time timeout, std::uint64_t salt);
 
   // Remembers (or renews) the action for key; at the bound the oldest entry goes.
   void learn(const fragment_key& key, const fragment_action& a, clock_time now) noexcept;
@@ -71,6 +72,7 @@ class fragment_table {
 
   [[nodiscard]] std::size_t flows() const noexcept { return index_.size(); }
   [[nodiscard]] std::size_t held() const noexcept { return held_count_; }
+  [[nodiscard]] std::size_t longest_probe() const noexcept { return index_.longest_probe(); }  // for tests
   [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
  private:
@@ -87,11 +89,13 @@ class fragment_table {
     bool used = false;
   };
   void drop_entry(std::uint32_t i) noexcept;
+  [[nodiscard]] std::uint32_t slot_hash(const fragment_key& k) const noexcept { return salted_hash(hash(k), salt_); }
   auto links() noexcept {
     return [this](std::uint32_t i) -> list_links& { return entries_[i].links; };
   }
 
   clock_time timeout_;
+  std::uint64_t salt_;
   std::vector<entry> entries_;
   std::vector<std::uint32_t> free_;
   index_table index_;

@@ -3,6 +3,7 @@
 // caller's slots and are compared through a callback. No allocation after construction.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -61,6 +62,14 @@ class index_table {
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
+  // The most slots a find of a present entry walks (its distance from its home slot, plus one);
+  // 0 when empty. O(capacity): for tests of how keys spread.
+  [[nodiscard]] std::size_t longest_probe() const noexcept {
+    std::size_t longest = 0;
+    for (std::size_t j = 0; j < slots_.size(); ++j)
+      if (slots_[j].index != npos) longest = std::max(longest, ((j - (slots_[j].hash & mask_)) & mask_) + 1);
+    return longest;
+  }
   [[nodiscard]] std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(slot); }
 
  private:

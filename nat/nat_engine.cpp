@@ -15,8 +15,6 @@ namespace aw::nat {
 using namespace aw::proto;
 
 namespace {
-std::uint32_t hash_client(ipv4_address a) noexcept { return mix64(a.value); }
-
 nat_drop from_wire(wire_error e) noexcept {
   return e == wire_error::pool_exhausted ? nat_drop::pool_exhausted : nat_drop::malformed;
 }
@@ -88,10 +86,11 @@ nat_engine::nat_engine(const nat_config& config)
       session_index_(config.max_sessions),
       groups_(config.max_sessions),
       remote_index_(config.max_sessions),
+      hash_salt_(rng_.next() | 1),  // the constructor's one draw, as before: a seed's ports are unchanged
       timers_(sessions_.data(), config.timeouts),
       clients_(config.max_mappings),
       client_index_(config.max_mappings),
-      fragments_(config.max_fragment_flows, config.max_held_fragments, config.timeouts.fragment) {
+      fragments_(config.max_fragment_flows, config.max_held_fragments, config.timeouts.fragment, hash_salt_) {
   for (auto& v : by_external_) v = zeroed_array<external_entry>(65536);
   for (auto& v : reserved_) v.assign(65536, false);
   auto fill = [](std::vector<std::uint32_t>& free, std::size_t n) {
@@ -101,7 +100,6 @@ nat_engine::nat_engine(const nat_config& config)
   fill(free_mappings_, mappings_.size());
   fill(free_sessions_, sessions_.size());
   fill(free_groups_, groups_.size());
-  hash_salt_ = rng_.next() | 1;
   fill(free_clients_, clients_.size());
   released_.reserve(config.max_held_fragments);
 }
@@ -409,7 +407,7 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
   std::uint32_t m = find_mapping(k);  // again: the eviction may have taken it
   if (m == npos) {
     auto client_of = [&] {
-      return client_index_.find(hash_client(k.client), [&](std::uint32_t i) { return clients_[i].address == k.client; });
+      return client_index_.find(client_hash(k.client), [&](std::uint32_t i) { return clients_[i].address == k.client; });
     };
     std::uint32_t c = client_of();
     if (c != npos && clients_[c].mappings.size >= config_.max_mappings_per_client) return nat_drop::client_cap;
@@ -422,7 +420,7 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
       c = free_clients_.back();
       free_clients_.pop_back();
       clients_[c] = {k.client, {}};
-      client_index_.insert(hash_client(k.client), c);
+      client_index_.insert(client_hash(k.client), c);
     }
     m = free_mappings_.back();
     free_mappings_.pop_back();
@@ -523,7 +521,7 @@ void nat_engine::remove_mapping(std::uint32_t m) noexcept {
   client_entry& c = clients_[mm.client];
   list_unlink(c.mappings, m, [this](std::uint32_t i) -> list_links& { return mappings_[i].client_links; });
   if (c.mappings.empty()) {
-    client_index_.erase(hash_client(c.address), mm.client);
+    client_index_.erase(client_hash(c.address), mm.client);
     free_clients_.push_back(mm.client);
   }
   mm.live = false;
@@ -547,7 +545,7 @@ std::size_t nat_engine::expire(clock_time now) noexcept {
 
 std::size_t nat_engine::remove_client(ipv4_address client) noexcept {
   const std::uint32_t c =
-      client_index_.find(hash_client(client), [&](std::uint32_t i) { return clients_[i].address == client; });
+      client_index_.find(client_hash(client), [&](std::uint32_t i) { return clients_[i].address == client; });
   if (c == npos) return 0;
   const std::size_t sessions_before = session_count();
   std::size_t n = 0;
@@ -611,7 +609,7 @@ std::vector<session_info> nat_engine::sessions() const {
 
 std::size_t nat_engine::mapping_count(ipv4_address client) const noexcept {
   const std::uint32_t c =
-      client_index_.find(hash_client(client), [&](std::uint32_t i) { return clients_[i].address == client; });
+      client_index_.find(client_hash(client), [&](std::uint32_t i) { return clients_[i].address == client; });
   return c == npos ? 0 : clients_[c].mappings.size;
 }
 
@@ -687,7 +685,7 @@ const char* nat_engine::audit() const noexcept {
     if (ss.external_port != mappings_[ss.mapping].external_port) return "session has a stale external port";
   }
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
-    if (client_index_.find(hash_client(clients_[c].address),
+    if (client_index_.find(client_hash(clients_[c].address),
                            [&](std::uint32_t i) { return i == c; }) == c)
       ++live_clients;
   }

@@ -205,10 +205,12 @@ class nat_engine {
   std::vector<remote_group> groups_;
   std::vector<std::uint32_t> free_groups_;
   index_table remote_index_;
-  // Mixed into every index's slot choice: clients choose addresses and ports, and with a
-  // known hash they could aim many flows at one probe run (hash flooding).
+  // Mixed into every index's slot choice (the fragment table's too): clients choose addresses
+  // and ports, anyone on the Internet inbound fragments' keys, and with a known hash they
+  // could aim many flows at one probe run (hash flooding).
   std::uint64_t hash_salt_ = 0;
-  [[nodiscard]] std::uint32_t slot_hash(std::uint32_t h) const noexcept { return mix64(std::uint64_t{h} ^ hash_salt_); }
+  [[nodiscard]] std::uint32_t slot_hash(std::uint32_t h) const noexcept { return salted_hash(h, hash_salt_); }
+  [[nodiscard]] std::uint32_t client_hash(proto::ipv4_address a) const noexcept { return slot_hash(mix64(a.value)); }
   std::uint32_t remote_hash(std::uint32_t m, proto::ipv4_address remote) const noexcept;
   std::uint32_t find_group(std::uint32_t m, proto::ipv4_address remote) const noexcept;
   void group_add(std::uint32_t m, proto::ipv4_address remote) noexcept;

@@ -75,6 +75,19 @@ TEST_CASE("index_table: insert, find, erase with backward shift keep every entry
   }
 }
 
+TEST_CASE("index_table: longest_probe is the walk to the entry farthest from its home slot") {
+  index_table t{8};  // 16 slots
+  CHECK(t.longest_probe() == 0);
+  t.insert(3, 0);
+  CHECK(t.longest_probe() == 1);
+  t.insert(3 + 16, 1);  // same home slot: one further
+  t.insert(15, 2);
+  t.insert(15 + 16, 3);  // wraps around to slot 0
+  CHECK(t.longest_probe() == 2);
+  t.insert(3 + 32, 4);
+  CHECK(t.longest_probe() == 3);
+}
+
 namespace {
 struct slot {
   timer_node timer;
