@@ -164,19 +164,21 @@ void connection::process_tx(std::vector<proto::packet>& out, std::size_t max, pr
   const std::uint32_t prod = ring.req_prod();  // one snapshot (acquire) for this drain
   if (!netif::requests_plausible(prod, tx_back_.req_cons, ring.size())) return fail(netback_fatal::tx_req_prod_implausible);
 
-  struct planned {
-    tx_chain chain;
-    std::optional<proto::unique_buffer> buffer;
-    std::size_t first_segment = 0, end_segment = 0;
-  };
-  std::vector<planned> batch;
+  // Slots are reused across drains; only the first `planned` of them are this drain's.
+  std::size_t planned = 0;
   segments_.clear();
   const std::size_t budget = std::min<std::size_t>(max, config_.tx_packets_per_call);
-  while (batch.size() < budget && tx_back_.req_cons != prod) {
-    auto chain = read_tx_chain(ring, tx_back_.req_cons, prod, config_.tx);
-    if (!chain) return fail(chain.error());
-    tx_back_.req_cons += chain->slots;
-    planned p{*chain, std::nullopt, segments_.size(), segments_.size()};
+  while (planned < budget && tx_back_.req_cons != prod) {
+    if (planned == batch_.size()) batch_.emplace_back();
+    auto& p = batch_[planned];
+    if (auto fatal = read_tx_chain(ring, tx_back_.req_cons, prod, config_.tx, p.chain)) {
+      batch_.clear();  // the buffers taken so far go back now
+      return fail(*fatal);
+    }
+    tx_back_.req_cons += p.chain.slots;
+    p.buffer.reset();
+    p.first_segment = p.end_segment = segments_.size();
+    ++planned;
     if (!p.chain.drop) {
       p.buffer = pool.acquire(p.chain.total);
       if (!p.buffer) {
@@ -192,12 +194,14 @@ void connection::process_tx(std::vector<proto::packet>& out, std::size_t max, pr
       }
     }
     p.end_segment = segments_.size();
-    batch.push_back(std::move(p));
   }
-  if (!segments_.empty() && !grants_->copy(segments_)) return fail(netback_fatal::grant_copy_call_failed);
+  if (!segments_.empty() && !grants_->copy(segments_)) {
+    batch_.clear();
+    return fail(netback_fatal::grant_copy_call_failed);
+  }
 
   std::uint32_t idx = tx_back_.rsp_prod_pvt;
-  for (auto& p : batch) {
+  for (auto& p : std::span(batch_).first(planned)) {
     auto& c = p.chain;
     if (!c.drop && !all_okay(std::span(segments_).subspan(p.first_segment, p.end_segment - p.first_segment)))
       c.drop = tx_drop::grant_copy_failed;
@@ -225,6 +229,7 @@ void connection::process_tx(std::vector<proto::packet>& out, std::size_t max, pr
     for (std::uint32_t e = 0; e < c.extra_count; ++e)
       netif::write_tx_response(ring.slot(idx++), {0, static_cast<std::int16_t>(netif::response_status::null)});
     for (std::uint32_t k = 1; k < c.data_count; ++k) netif::write_tx_response(ring.slot(idx++), {c.data[k].id, status});
+    p.buffer.reset();  // a dropped packet's buffer goes back to the pool now
   }
   tx_back_.rsp_prod_pvt = idx;
   if (netif::push_responses(ring, tx_back_)) (void)events_->notify(tx_local_);
@@ -336,7 +341,10 @@ void connection::flush_rx() {
       batch.push_back(std::move(p));
       rx_backlog_.pop_front();
     }
-    if (!segments_.empty() && !grants_->copy(segments_)) return fail(netback_fatal::grant_copy_call_failed);
+    if (!segments_.empty() && !grants_->copy(segments_)) {
+    batch_.clear();
+    return fail(netback_fatal::grant_copy_call_failed);
+  }
 
     for (const auto& p : batch) {
       const bool ok = all_okay(std::span(segments_).subspan(p.first_segment, p.end_segment - p.first_segment));

@@ -120,7 +120,14 @@ class connection {
   std::deque<proto::packet> rx_backlog_;
   proto::buffer_pool scratch_pool_;  // completed checksums on the rx side
   connection_counters counters_;
-  // Per-call scratch, kept to avoid allocation.
+  // Per-call scratch, kept to avoid allocation: the drain's packets (chain, buffer, its
+  // copy segments) and the copy segments of all.
+  struct planned_tx {
+    tx_chain chain;
+    std::optional<proto::unique_buffer> buffer;
+    std::size_t first_segment = 0, end_segment = 0;
+  };
+  std::vector<planned_tx> batch_;
   std::vector<copy_segment> segments_;
 };
 

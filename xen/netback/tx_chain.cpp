@@ -40,6 +40,15 @@ std::optional<tx_drop> validate(tx_chain& c, const tx_limits& limits) noexcept {
 result<tx_chain, netback_fatal> read_tx_chain(const netif::ring_view& ring, std::uint32_t cons, std::uint32_t prod,
                                              const tx_limits& limits) noexcept {
   tx_chain c;
+  if (auto fatal = read_tx_chain(ring, cons, prod, limits, c)) return *fatal;
+  return c;
+}
+
+std::optional<netback_fatal> read_tx_chain(const netif::ring_view& ring, std::uint32_t cons, std::uint32_t prod,
+                                           const tx_limits& limits, tx_chain& c) noexcept {
+  c.slots = c.data_count = c.extra_count = 0;
+  c.gso.reset();
+  c.drop.reset();
   std::uint32_t i = cons;
   c.data[0] = netif::read_tx_request(ring.slot(i++));
   c.data_count = 1;
@@ -68,7 +77,7 @@ result<tx_chain, netback_fatal> read_tx_chain(const netif::ring_view& ring, std:
   }
   c.slots = i - cons;
   c.drop = validate(c, limits);
-  return c;
+  return std::nullopt;
 }
 
 }  // namespace aw::xen::netback

@@ -65,5 +65,9 @@ struct tx_chain {
 // is fatal; anything else wrong with it is a drop.
 result<tx_chain, netback_fatal> read_tx_chain(const netif::ring_view& ring, std::uint32_t cons, std::uint32_t prod,
                                              const tx_limits& limits) noexcept;
+// The same into a chain the caller reuses (the data path: no 300-byte chain built and
+// copied per packet); `c` is reset first, its slots past data_count left as they were.
+std::optional<netback_fatal> read_tx_chain(const netif::ring_view& ring, std::uint32_t cons, std::uint32_t prod,
+                                           const tx_limits& limits, tx_chain& c) noexcept;
 
 }  // namespace aw::xen::netback
