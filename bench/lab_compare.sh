@@ -13,6 +13,8 @@
 # Not part of the test command: a benchmark (root, ~3 min with the defaults).
 #
 #   bench/lab_compare.sh [--build-dir DIR] [--time SECONDS] [--reps N]
+#
+# AW_WRAP: a command actorwall runs under, e.g. AW_WRAP="chrt -f 10" (real-time priority).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,7 +85,7 @@ cp examples/qubesdb/lab.qubesdb "$work/qubesdb"
 "$fake_qdb" "$work/qdb.sock" "$work/qubesdb" 2>"$work/qubesdb.log" &
 pids+=($!)
 for _ in $(seq 50); do [[ -S $work/qdb.sock ]] && break; sleep 0.1; done
-"$actorwall" --qubesdb "$work/qdb.sock" --status-socket "$work/status.sock" \
+${AW_WRAP:-} "$actorwall" --qubesdb "$work/qdb.sock" --status-socket "$work/status.sock" \
   --uplink-tap "aw-up@$AW_N" --client-tap "aw-c1=$C1@$AW_C" 2>"$work/actorwall.log" &
 aw_pid=$!
 pids+=($aw_pid)
