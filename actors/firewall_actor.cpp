@@ -9,6 +9,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "actors/egress_credit.hpp"
 #include "actors/messages.hpp"
 #include "actors/trace.hpp"
 #include "actors/status.hpp"
@@ -26,21 +27,14 @@ struct firewall_state {
   port_actor uplink;
   resolver_actor resolver;           // resolves dsthost names; none: they stay unresolved
   std::vector<std::string> wanted;   // the names last sent to it
-  // Egress back-pressure: transmit batches each port has not taken yet (a port answers
-  // every transmit_packets with credit{1}), and the ingress ports whose credit is held
-  // back while some port is behind. A flood then waits in its own device, and is dropped
-  // there, instead of queueing in actorwall ahead of every other client's packets.
-  std::unordered_map<caf::actor_addr, std::uint32_t> egress;
-  std::vector<port_actor> withheld;
+  // Egress back-pressure: a port answers each transmit_packets with credit once it has
+  // taken it (the uplink: once its device has room).
+  egress_credit egress;
   std::vector<firewall::outgoing> out;
   std::uint64_t no_port = 0;  // packets for a client or uplink with no port up
-  std::uint64_t credit_withheld = 0;  // ingress batches whose credit waited for egress
 
   static inline const char* name = "firewall";
 };
-
-// At most this many transmit batches queued at a port before ingress credit is held.
-constexpr std::uint32_t max_egress_in_flight = 2;
 
 using firewall_self = firewall_actor::stateful_pointer<firewall_state>;
 
@@ -65,7 +59,7 @@ void dispatch(firewall_self self) {
   auto& trace = tracer::instance();
   auto transmit = [&](const port_actor& port, std::vector<proto::packet>&& pkts, const std::string& to) {
     if (trace.messages_on()) trace.message("firewall", to, "transmit_packets", pkts);
-    ++st.egress[port.address()];
+    st.egress.sent(port.address());
     self->send(port, transmit_packets{std::move(pkts)});
   };
   if (!to_uplink.empty()) {
@@ -88,34 +82,17 @@ void dispatch(firewall_self self) {
   }
 }
 
-bool egress_behind(const firewall_state& st) {
-  return std::any_of(st.egress.begin(), st.egress.end(), [](const auto& e) { return e.second >= max_egress_in_flight; });
-}
-
 void give_credit(firewall_self self) {
   // The producer of a batch is a port (or whatever stands in for one in a test): the
   // sender of the current message is untyped, so it is cast to the port's interface.
   auto sender = caf::actor_cast<port_actor>(self->current_sender());
-  if (!sender) return;
-  if (egress_behind(self->state)) {
-    ++self->state.credit_withheld;
-    self->state.withheld.push_back(std::move(sender));
-  } else {
-    self->send(sender, credit{1});
-  }
+  if (sender && self->state.egress.admit(sender)) self->send(sender, credit{1});
 }
 
-// A port took a transmit batch, or went away with its queue: owed credit goes out
+// A port took transmit batches, or went away with its queue: owed credit goes out
 // once no port is behind.
 void egress_done(firewall_self self, const caf::actor_addr& port, std::uint32_t batches) {
-  auto& st = self->state;
-  if (auto it = st.egress.find(port); it != st.egress.end()) {
-    it->second -= std::min(it->second, batches);
-    if (it->second == 0) st.egress.erase(it);
-  }
-  if (egress_behind(st)) return;
-  for (auto& a : st.withheld) self->send(a, credit{1});
-  st.withheld.clear();
+  for (auto& a : self->state.egress.answered(port, batches)) self->send(a, credit{1});
 }
 
 // The dsthost names of every client's rules (also those whose port is down: their
@@ -189,7 +166,7 @@ firewall_actor::behavior_type firewall_behavior(firewall_self self, firewall_act
       },
       [=](stats_atom) -> std::string {
         return format_firewall_status(*self->state.fw, self->state.no_port) + "credit_withheld " +
-               std::to_string(self->state.credit_withheld) + "\n";
+               std::to_string(self->state.egress.withheld_total()) + "\n";
       },
   };
 }

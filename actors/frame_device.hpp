@@ -22,6 +22,13 @@ class frame_device {
   virtual std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) = 0;
   // Queues frames for transmission without blocking; returns how many were taken.
   virtual std::size_t send(std::span<const proto::packet> frames) = 0;
+  // Frames send() took that still wait for room on the link (a netfront's ring full,
+  // the backend behind): the uplink port holds the firewall's egress credit while any wait,
+  // so a slow netvm slows the clients instead of costing drops after rules and NAT.
+  [[nodiscard]] virtual std::size_t tx_queued() const { return 0; }
+  // Moves waiting frames on and takes the link's notifications without receiving (a port
+  // out of ingress credit still needs its egress to progress).
+  virtual void flush() {}
   // The device's own counters as "name value" lines, each name prefixed.
   [[nodiscard]] virtual std::string counters(const std::string& prefix) const = 0;
   // True once the device has gone for good (a TAP deleted with its namespace, a vif

@@ -39,6 +39,11 @@ struct credit {
   std::uint32_t batches = 1;
 };
 
+// A port's own deadline for holding egress credit (its `hold`-th hold) passed.
+struct egress_hold_expired {
+  std::uint64_t hold = 0;
+};
+
 // A file descriptor the reactor watches became readable.
 struct fd_ready {
   int fd = -1;
@@ -119,6 +124,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(actorwall, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::dns_queries))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::dns_responses))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::resolver_handle))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::egress_hold_expired))
   CAF_ADD_ATOM(actorwall, aw::actors, tick_atom, "tick")
   CAF_ADD_ATOM(actorwall, aw::actors, stats_atom, "stats")
   CAF_ADD_ATOM(actorwall, aw::actors, restart_atom, "restart")
@@ -145,6 +151,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::host_answers)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_queries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_responses)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::resolver_handle)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::egress_hold_expired)
 
 // The typed interfaces, and the messages that carry their handles.
 #include "actors/interfaces.hpp"

@@ -116,6 +116,21 @@ std::size_t netfront_device::send(std::span<const proto::packet> frames) {
   return c->send(frames);
 }
 
+std::size_t netfront_device::tx_queued() const {
+  const auto* c = vif_ ? vif_->conn() : nullptr;
+  return c != nullptr && !c->closed() ? c->tx_queued() : 0;
+}
+
+void netfront_device::flush() {
+  // XenStore events too: the fd must stop being readable, or a port re-arming it spins.
+  auto events = xs_->read_watch_events();
+  if (!events || !events->empty()) step();
+  auto* c = vif_ ? vif_->conn() : nullptr;
+  if (c == nullptr) return;
+  c->poll_tx();
+  if (c->closed()) step();
+}
+
 xen::xenbus_state netfront_device::state() const {
   return vif_ ? vif_->state() : xen::xenbus_state::closed;
 }

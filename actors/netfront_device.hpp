@@ -39,6 +39,8 @@ class netfront_device final : public frame_device {
   std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) override;
   std::size_t send(std::span<const proto::packet> frames) override;
   [[nodiscard]] std::string counters(const std::string& prefix) const override;
+  [[nodiscard]] std::size_t tx_queued() const override;
+  void flush() override;
 
   // The frontend state this device last wrote (closed while it has no backend to follow).
   [[nodiscard]] xen::xenbus_state state() const;

@@ -16,6 +16,7 @@ struct port_counters {
   std::uint64_t rx_frames = 0, rx_batches = 0, rx_malformed = 0, rx_other_ethertype = 0, rx_paused = 0;
   std::uint64_t tx_frames = 0, tx_dropped = 0, tx_no_gateway_mac = 0;
   std::uint64_t arp_replied = 0, arp_ignored = 0, arp_requests_on_new_link = 0;
+  std::uint64_t egress_held = 0, egress_hold_expired = 0;
 };
 
 struct port_state {
@@ -26,6 +27,11 @@ struct port_state {
   proto::buffer_pool pool;
   std::uint32_t credits = 0;
   bool paused = false;  // out of credit: the fd is not re-armed
+  // Egress back-pressure (uplink): transmit batches taken whose credit waits until the
+  // device's queue is empty, and the current hold (its deadline message names it).
+  std::uint32_t credit_owed = 0;
+  std::uint64_t hold = 0;
+  bool hold_off = false;  // a hold expired: none until the device's queue drains once
   std::optional<proto::mac_address> gateway_mac;
   std::uint64_t link_generation = 0;  // the device's, when the gateway's MAC was last asked
   port_counters stats;
@@ -71,6 +77,38 @@ void uplink_arp(port_state& st, proto::bytes arp_bytes) {
   ++st.stats.arp_ignored;
 }
 
+// Pays the firewall the credit of held transmit batches once the device's queue is empty
+// (or, expired, at once).
+void release_egress(port_actor_t* self, bool expired) {
+  auto& st = self->state;
+  const bool drained = st.device->tx_queued() == 0;
+  if (drained) st.hold_off = false;
+  if (st.credit_owed == 0 || !(drained || expired)) return;
+  if (expired) {
+    ++st.stats.egress_hold_expired;
+    st.hold_off = true;
+  }
+  self->send(st.firewall, credit{st.credit_owed});
+  st.credit_owed = 0;
+}
+
+// A transmit batch was taken: its credit now, or (uplink, frames waiting in the device)
+// when the device has room. Client ports never hold: a client that stops taking frames
+// must not slow the others.
+void answer_transmit(port_actor_t* self) {
+  auto& st = self->state;
+  const bool queued = st.config.role == port_role::uplink && st.device->tx_queued() > 0;
+  if (!queued) st.hold_off = false;
+  if (!queued || st.hold_off) {
+    self->send(st.firewall, credit{1});
+    return;
+  }
+  if (st.credit_owed++ == 0) {
+    ++st.stats.egress_held;
+    self->delayed_send(self, st.config.egress_hold_max, egress_hold_expired{++st.hold});
+  }
+}
+
 void drain(port_actor_t* self) {
   auto& st = self->state;
   if (st.credits == 0) {
@@ -78,6 +116,14 @@ void drain(port_actor_t* self) {
     // ends at the ring or socket, counted there.
     if (!st.paused) ++st.stats.rx_paused;
     st.paused = true;
+    if (st.credit_owed > 0) {
+      // Still owed to the firewall, which may be waiting for it to give ours back:
+      // the device's egress goes on (and says when its queue is empty) meanwhile.
+      st.device->flush();
+      release_egress(self, false);
+      if (st.device->gone()) return self->quit(port_device_gone());
+      st.io->rearm(st.device->fd());
+    }
     return;
   }
   st.frames.clear();
@@ -133,6 +179,7 @@ void drain(port_actor_t* self) {
     }
   }
   send_frames(st, st.replies);
+  release_egress(self, false);
   if (!ips.empty()) {
     if (trace.messages_on())
       trace.message("port " + st.config.name, "firewall",
@@ -172,11 +219,11 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
       },
       [=](const transmit_packets& t) {
         auto& s = self->state;
-        self->send(s.firewall, credit{1});  // taken: the firewall may send the next batch
         proto::ethernet_repr link{s.config.client_mac, s.config.own_mac, proto::ethertype::ipv4, std::nullopt};
         if (s.config.role == port_role::uplink) {
           if (!s.gateway_mac) {
             s.stats.tx_no_gateway_mac += t.packets.size();
+            answer_transmit(self);
             return;
           }
           link.dst = *s.gateway_mac;
@@ -189,6 +236,10 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
           else ++s.stats.tx_dropped;
         }
         send_frames(s, frames);
+        answer_transmit(self);  // taken: the firewall may send the next batch (when there is room)
+      },
+      [=](egress_hold_expired e) {
+        if (e.hold == self->state.hold) release_egress(self, true);
       },
       [=](tick_atom) {
         // The uplink asks for the gateway's MAC until it knows it.
@@ -214,6 +265,8 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
         line("arp_replied", s.arp_replied);
         line("arp_ignored", s.arp_ignored);
         line("arp_requests_on_new_link", s.arp_requests_on_new_link);
+        line("egress_held", s.egress_held);  // transmit batches whose credit waited for room
+        line("egress_hold_expired", s.egress_hold_expired);
         return out + self->state.device->counters(p + "link.");
       },
   };

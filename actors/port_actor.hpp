@@ -1,7 +1,8 @@
 // actors/port_actor.hpp — one port of the firewall (a client's interface or the uplink):
 // drains its frame device when the reactor says so, answers ARP, strips Ethernet and
 // hands IP batches to the firewall actor under a credit limit; frames and transmits
-// what the firewall sends back.
+// what the firewall sends back, and (the uplink) answers a transmit batch's credit only
+// once its device has room, so the firewall slows the clients instead of dropping.
 #pragma once
 
 #include <caf/fwd.hpp>
@@ -36,6 +37,9 @@ struct port_config {
   proto::ipv4_address gateway_ip;
   std::optional<proto::mac_address> gateway_mac;  // static; otherwise learned by ARP
   std::uint32_t max_batches_in_flight = 4;        // credit towards the firewall actor
+  // Uplink: how long a transmit batch's credit may wait for the device's queue to drain
+  // (a netvm that stopped taking frames must not stall the clients for longer).
+  std::chrono::milliseconds egress_hold_max{100};
   std::chrono::milliseconds arp_retry{1000};
 };
 

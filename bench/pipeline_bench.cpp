@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "actors/egress_credit.hpp"
 #include "actors/firewall_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/port_actor.hpp"
@@ -49,6 +50,13 @@ class conn_device final : public actors::frame_device {
   }
   std::size_t send(std::span<const proto::packet> frames) override { return c_->send(frames); }
   std::string counters(const std::string& prefix) const override { return c_->counters_text(prefix); }
+  std::size_t tx_queued() const override {
+    if constexpr (requires { c_->tx_queued(); }) return c_->tx_queued();
+    else return 0;
+  }
+  void flush() override {
+    if constexpr (requires { c_->poll_tx(); }) c_->poll_tx();
+  }
 
  private:
   std::unique_ptr<Conn> c_;
@@ -96,15 +104,19 @@ struct pipeline {
     (void)hv->add_domain(fw_dom);
     (void)hv->add_domain(netvm_dom);
     if (noop) {
-      // The firewall's interface, every message but the packets and the uplink ignored.
+      // The firewall's interface with the same credit flow, every message but the packets,
+      // the uplink and credit ignored.
       fw = sys->spawn([](actors::firewall_actor::pointer self) -> actors::firewall_actor::behavior_type {
         auto uplink = std::make_shared<actors::port_actor>();
+        auto egress = std::make_shared<actors::egress_credit>();
         // The producer is a port; current_sender() is untyped.
-        auto credit_back = [self] {
-          self->send(caf::actor_cast<actors::port_actor>(self->current_sender()), actors::credit{1});
+        auto credit_back = [self, egress] {
+          auto producer = caf::actor_cast<actors::port_actor>(self->current_sender());
+          if (egress->admit(producer)) self->send(producer, actors::credit{1});
         };
         return {
             [=](actors::client_packets& in) {
+              egress->sent(uplink->address());
               self->send(*uplink, actors::transmit_packets{std::move(in.packets)});
               credit_back();
             },
@@ -112,7 +124,10 @@ struct pipeline {
             [=](const actors::uplink_port& u) { *uplink = u.port; },
             [=](const actors::client_port_up&) {},
             [=](const actors::client_port_down&) {},
-            [=](actors::credit) {},
+            [=](actors::credit c) {
+              for (auto& p : egress->answered(caf::actor_cast<caf::actor_addr>(self->current_sender()), c.batches))
+                self->send(p, actors::credit{1});
+            },
             [=](const actors::client_rules&) {},
             [=](const actors::resolver_handle&) {},
             [=](const actors::host_answers&) {},

@@ -53,7 +53,24 @@ class fake_device final : public actors::frame_device {
     return prefix + "fake 1\n";
   }
 
+  std::size_t tx_queued() const override { return queued_; }
+  void flush() override {  // takes the notification, as a netfront takes its events
+    ++flushes_;
+    std::uint64_t v;
+    [[maybe_unused]] auto r = ::read(fd_, &v, sizeof v);
+  }
+
   bool gone() const override { return gone_; }
+  // Test side: frames taken by send() that wait for room on the link (a full ring). Set to
+  // 0: room again, and readable so the port notices (as a netfront's tx responses).
+  void set_queued(std::size_t n) {
+    queued_ = n;
+    if (n == 0) {
+      std::uint64_t one = 1;
+      [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
+    }
+  }
+  [[nodiscard]] std::size_t flushes() const { return flushes_; }
   // Test side: the device goes for good (as a TAP with its namespace); readable so the
   // port notices.
   void make_gone() {
@@ -89,6 +106,7 @@ class fake_device final : public actors::frame_device {
 
  private:
   std::atomic<bool> gone_{false};
+  std::atomic<std::size_t> queued_{0}, flushes_{0};
   int fd_;
   std::mutex m_;
   std::condition_variable cv_;

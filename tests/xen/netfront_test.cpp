@@ -104,11 +104,30 @@ TEST_CASE("netfront: checksum state crosses the ring as csum_blank / data_valida
 
 TEST_CASE("netfront: a full tx ring queues a bounded backlog, drops beyond it, and never reuses a page before its response") {
   pair_of_ends e(false);  // nobody answers
+  constexpr std::size_t backlog = netfront::connection::tx_backlog_max;
   std::vector<proto::packet> frames;
-  for (std::uint32_t i = 0; i < 800; ++i) frames.push_back(proto::make_packet(e.front_pool, frame_of(100, i)).value());
-  CHECK(e.front->send(frames) == 256 + 512);
+  for (std::uint32_t i = 0; i < 256 + backlog + 32; ++i)
+    frames.push_back(proto::make_packet(e.front_pool, frame_of(100, i)).value());
+  CHECK(e.front->send(frames) == 256 + backlog);
   CHECK(e.front->counters().drops[static_cast<std::size_t>(netfront::front_drop::tx_ring_full)] == 32);
   CHECK(e.front->tx_in_flight() == 256);
+  CHECK(e.front->tx_queued() == backlog);
+}
+
+TEST_CASE("netfront: the tx backlog is bounded in bytes too (GSO packets)") {
+  pair_of_ends e(false);  // nobody answers
+  // 60 KB frames: the ring takes 16 of them (15 data slots and a GSO extra each); the backlog
+  // takes what fits in its byte bound, far fewer than its frame bound.
+  proto::buffer_pool big{{.max_large = 1024}};
+  std::vector<proto::packet> frames;
+  for (std::uint32_t i = 0; i < 300; ++i)
+    frames.push_back(proto::make_packet(big, frame_of(60000, i), {0, proto::checksum_state::partial,
+                                                                  proto::gso_type::tcpv4, 1448}).value());
+  const std::size_t taken = e.front->send(frames);
+  const std::size_t queued = e.front->tx_queued();
+  CHECK(queued == netfront::connection::tx_backlog_bytes_max / frames[0].size());
+  CHECK(taken == queued + 16);
+  CHECK(e.front->counters().drops[static_cast<std::size_t>(netfront::front_drop::tx_ring_full)] == 300 - taken);
 }
 
 TEST_CASE("netfront: frames waiting in the backlog go out as the backend answers") {

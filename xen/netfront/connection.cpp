@@ -47,6 +47,7 @@ void connection::close() noexcept {
   port_ = 0;
   counters_.drops[static_cast<std::size_t>(front_drop::closed)] += tx_backlog_.size();
   tx_backlog_.clear();
+  tx_backlog_bytes_ = 0;
   // Unsharing revokes lazily: pages the backend still maps stay its own until it unmaps.
   tx_pages_.reset();
   rx_pages_.reset();
@@ -98,11 +99,12 @@ std::size_t connection::send(std::span<const proto::packet> frames) {
       ++taken;
       continue;
     }
-    if (tx_backlog_.size() >= tx_backlog_max) {
+    if (tx_backlog_.size() >= tx_backlog_max || tx_backlog_bytes_ + f.size() > tx_backlog_bytes_max) {
       drop(front_drop::tx_ring_full);
       continue;
     }
     tx_backlog_.push_back(f);  // in order, behind what waits already
+    tx_backlog_bytes_ += f.size();
     ++taken;
   }
   auto ring = *netif::ring_view::make(tx_ring_page_.page(0), netif::tx_slot_size);
@@ -114,6 +116,7 @@ void connection::flush_tx() {
   auto ring = *netif::ring_view::make(tx_ring_page_.page(0), netif::tx_slot_size);
   bool placed = false;
   while (!tx_backlog_.empty() && place_tx(tx_backlog_.front())) {
+    tx_backlog_bytes_ -= tx_backlog_.front().size();
     tx_backlog_.pop_front();
     placed = true;
   }
@@ -272,20 +275,27 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
   if (consumed > 0) post_rx(consumed);  // the same slots, posted again
 }
 
-std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
-  if (closed_) return 0;
+bool connection::take_events() {
   for (;;) {
     auto p = events_->pending();
     if (!p) {
       fail(front_fatal::event_channel_failed);
-      return 0;
+      return false;
     }
-    if (!*p) break;
+    if (!*p) return true;
     ++counters_.events;
     (void)events_->unmask(**p);
   }
+}
+
+void connection::poll_tx() {
+  if (closed_ || !take_events()) return;
   reclaim_tx();
   if (!closed_) flush_tx();
+}
+
+std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+  poll_tx();
   const std::size_t before = out.size();
   if (!closed_) process_rx(out, max, pool);
   return out.size() - before;

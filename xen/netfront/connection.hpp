@@ -69,6 +69,13 @@ std::string format_counters(const front_counters& c, const std::string& prefix);
 
 class connection {
  public:
+  // Bounds on frames queued behind a full ring (beyond them: tx_ring_full drops). With the
+  // uplink port's egress back-pressure the firewall stops sending soon after the ring
+  // fills, but the batches already credited (4 per busy port, 256 frames each) still come:
+  // the backlog takes four busy ports' worth, and at most 8 MiB (GSO packets).
+  static constexpr std::size_t tx_backlog_max = 16 * 256;
+  static constexpr std::size_t tx_backlog_bytes_max = std::size_t{8} << 20;
+
   // Shares two ring pages and one page per ring slot for each direction with
   // `backend`, initialises the rings, posts every rx buffer and allocates the
   // event channel. Publish keys(), then connect() once the backend answers.
@@ -94,6 +101,12 @@ class connection {
   // many were taken (sent or queued).
   std::size_t send(std::span<const proto::packet> frames);
 
+  // Frames send() queued behind a full ring.
+  [[nodiscard]] std::size_t tx_queued() const noexcept { return tx_backlog_.size(); }
+  // Takes the backend's notifications, reclaims answered tx slots and sends what waited,
+  // without receiving (rx frames stay on the ring for the next receive()).
+  void poll_tx();
+
   // Ends the event channel, then the grants (revocation waits for the backend to unmap).
   void close() noexcept;
   [[nodiscard]] bool closed() const noexcept { return closed_; }
@@ -106,6 +119,8 @@ class connection {
   connection(std::unique_ptr<grant_sharer> sharer, std::unique_ptr<event_channels> events)
       : sharer_(std::move(sharer)), events_(std::move(events)) {}
   void fail(front_fatal why) noexcept;
+  // Consumes pending event-channel notifications; false when the channel failed (closed).
+  bool take_events();
   void reclaim_tx();
   void process_rx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
   void post_rx(std::uint32_t count);
@@ -123,7 +138,7 @@ class connection {
   std::vector<std::uint16_t> tx_free_;
   std::array<bool, netif::tx_ring_size> tx_outstanding_{};
   std::deque<proto::packet> tx_backlog_;
-  static constexpr std::size_t tx_backlog_max = 512;
+  std::size_t tx_backlog_bytes_ = 0;
   backend_features features_;
   bool connected_ = false;
   bool closed_ = false;
