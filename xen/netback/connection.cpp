@@ -341,10 +341,7 @@ void connection::flush_rx() {
       batch.push_back(std::move(p));
       rx_backlog_.pop_front();
     }
-    if (!segments_.empty() && !grants_->copy(segments_)) {
-    batch_.clear();
-    return fail(netback_fatal::grant_copy_call_failed);
-  }
+    if (!segments_.empty() && !grants_->copy(segments_)) return fail(netback_fatal::grant_copy_call_failed);
 
     for (const auto& p : batch) {
       const bool ok = all_okay(std::span(segments_).subspan(p.first_segment, p.end_segment - p.first_segment));
