@@ -24,9 +24,11 @@ class egress_credit {
   void sent(const caf::actor_addr& port) { ++in_flight_[port]; }
 
   // A producer's ingress batch was handled: true when its credit may go back now;
-  // otherwise it is kept until no port is behind (see answered()).
+  // otherwise it is kept until no port other than its own is behind (see answered()). A
+  // port's own egress does not hold its ingress: the uplink holding its transmit credit
+  // for a slow netvm must not stop the netvm's traffic to the clients.
   bool admit(port_actor producer) {
-    if (!behind()) return true;
+    if (!behind(producer.address())) return true;
     ++withheld_total_;
     withheld_.push_back(std::move(producer));
     return false;
@@ -39,13 +41,19 @@ class egress_credit {
       it->second -= std::min(it->second, batches);
       if (it->second == 0) in_flight_.erase(it);
     }
-    if (behind()) return {};
-    return std::exchange(withheld_, {});
+    std::vector<port_actor> now;
+    std::erase_if(withheld_, [&](const port_actor& p) {
+      if (behind(p.address())) return false;
+      now.push_back(p);
+      return true;
+    });
+    return now;
   }
 
-  [[nodiscard]] bool behind() const {
+  // Some port (other than `except`) has max_in_flight transmit batches unanswered.
+  [[nodiscard]] bool behind(const caf::actor_addr& except = {}) const {
     return std::any_of(in_flight_.begin(), in_flight_.end(),
-                       [this](const auto& e) { return e.second >= max_in_flight_; });
+                       [&](const auto& e) { return e.second >= max_in_flight_ && e.first != except; });
   }
   // Ingress batches whose credit had to wait (a counter).
   [[nodiscard]] std::uint64_t withheld_total() const { return withheld_total_; }

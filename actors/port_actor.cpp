@@ -3,6 +3,8 @@
 
 #include <caf/all.hpp>
 
+#include <utility>
+
 #include "actors/messages.hpp"
 #include "actors/trace.hpp"
 #include "firewall/arp_responder.hpp"
@@ -28,15 +30,18 @@ struct port_state {
   std::uint32_t credits = 0;
   bool paused = false;  // out of credit: the fd is not re-armed
   // Egress back-pressure (uplink): transmit batches taken whose credit waits until the
-  // device's queue is empty, and the current hold (its deadline message names it).
+  // device's queue is low, the current hold deadline (its message names it) and the queue
+  // when it was set, and whether holding is off (a stuck netvm: until the queue is low).
   std::uint32_t credit_owed = 0;
   std::uint64_t hold = 0;
-  bool hold_off = false;  // a hold expired: none until the device's queue drains once
+  std::size_t hold_queued = 0;
+  bool hold_off = false;
   std::optional<proto::mac_address> gateway_mac;
   std::uint64_t link_generation = 0;  // the device's, when the gateway's MAC was last asked
   port_counters stats;
   std::vector<proto::packet> frames;  // scratch
   std::vector<proto::packet> replies;  // ARP answers, scratch
+  std::vector<proto::packet> egress;   // framed transmit batch, scratch
 
   static inline const char* name = "port";
 };
@@ -77,35 +82,53 @@ void uplink_arp(port_state& st, proto::bytes arp_bytes) {
   ++st.stats.arp_ignored;
 }
 
-// Pays the firewall the credit of held transmit batches once the device's queue is empty
-// (or, expired, at once).
-void release_egress(port_actor_t* self, bool expired) {
+// The uplink holds a transmit batch's credit while more than one batch waits in its device
+// (its ring holds up to another): enough queued to keep the netvm busy, little enough that
+// a packet behind the queue is not kept long.
+constexpr std::size_t egress_low_water = max_batch;
+
+bool egress_high(const port_state& st) { return st.device->tx_queued() > egress_low_water; }
+
+void arm_hold_deadline(port_actor_t* self) {
   auto& st = self->state;
-  const bool drained = st.device->tx_queued() == 0;
-  if (drained) st.hold_off = false;
-  if (st.credit_owed == 0 || !(drained || expired)) return;
-  if (expired) {
+  st.hold_queued = st.device->tx_queued();
+  self->delayed_send(self, st.config.egress_hold_max, egress_hold_expired{++st.hold});
+}
+
+// Pays the firewall the credit of held transmit batches once the device's queue is down to
+// the low-water mark. At the deadline: a queue that shrank since is a slow netvm (held
+// on); one that did not is a stuck netvm (paid, and no holds until the queue is low again:
+// it costs drops, not time).
+void release_egress(port_actor_t* self, bool deadline) {
+  auto& st = self->state;
+  const bool low = !egress_high(st);
+  if (low) st.hold_off = false;
+  if (st.credit_owed == 0) return;
+  if (!low) {
+    if (!deadline) return;
+    if (st.device->tx_queued() < st.hold_queued) return arm_hold_deadline(self);
     ++st.stats.egress_hold_expired;
     st.hold_off = true;
   }
-  self->send(st.firewall, credit{st.credit_owed});
-  st.credit_owed = 0;
+  self->send(st.firewall, credit{std::exchange(st.credit_owed, 0)});
 }
 
-// A transmit batch was taken: its credit now, or (uplink, frames waiting in the device)
-// when the device has room. Client ports never hold: a client that stops taking frames
-// must not slow the others.
+// A transmit batch was taken: its credit now, or (uplink, more than the low-water mark
+// waiting in the device) when the device has room. Client ports never hold: a client that
+// stops taking frames must not slow the others.
 void answer_transmit(port_actor_t* self) {
   auto& st = self->state;
-  const bool queued = st.config.role == port_role::uplink && st.device->tx_queued() > 0;
-  if (!queued) st.hold_off = false;
-  if (!queued || st.hold_off) {
-    self->send(st.firewall, credit{1});
+  const bool high = st.config.role == port_role::uplink && egress_high(st);
+  if (!high) st.hold_off = false;
+  if (!high || st.hold_off) {
+    self->send(st.firewall, credit{1 + std::exchange(st.credit_owed, 0)});
     return;
   }
   if (st.credit_owed++ == 0) {
     ++st.stats.egress_held;
-    self->delayed_send(self, st.config.egress_hold_max, egress_hold_expired{++st.hold});
+    arm_hold_deadline(self);
+    // A paused port's fd is not armed, and now it must see its device's egress progress.
+    if (st.paused) st.io->rearm(st.device->fd());
   }
 }
 
@@ -228,8 +251,8 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
           }
           link.dst = *s.gateway_mac;
         }
-        std::vector<proto::packet> frames;
-        frames.reserve(t.packets.size());
+        auto& frames = s.egress;
+        frames.clear();
         for (const auto& p : t.packets) {
           auto f = proto::add_ethernet(p, link, s.pool);
           if (f) frames.push_back(std::move(*f));

@@ -37,8 +37,9 @@ struct port_config {
   proto::ipv4_address gateway_ip;
   std::optional<proto::mac_address> gateway_mac;  // static; otherwise learned by ARP
   std::uint32_t max_batches_in_flight = 4;        // credit towards the firewall actor
-  // Uplink: how long a transmit batch's credit may wait for the device's queue to drain
-  // (a netvm that stopped taking frames must not stall the clients for longer).
+  // Uplink: how long a transmit batch's credit may wait for the device's queue to go down
+  // without any progress (a netvm that stopped taking frames must not stall the clients
+  // for longer).
   std::chrono::milliseconds egress_hold_max{100};
   std::chrono::milliseconds arp_retry{1000};
 };

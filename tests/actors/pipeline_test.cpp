@@ -286,3 +286,50 @@ TEST_CASE("egress back-pressure: a paused uplink keeps its device's egress movin
   CHECK(p.dev->flushes() > flushes);
   CHECK(p.stats().find("port.p.rx_paused 1\n") != std::string::npos);
 }
+
+TEST_CASE("egress back-pressure: an uplink that starts holding while paused still sees its device drain") {
+  // Paused first (its ingress credit used up, nothing owed yet: its fd left unarmed), then
+  // a transmit batch finds the device's queue high: the port must arm its fd again, or
+  // neither it nor the firewall would move until the hold's deadline.
+  lone_port p{port_role::uplink, std::chrono::seconds{30}};
+  for (int i = 0; i < 5; ++i) {
+    p.dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::ipv4,
+                        test::udp_packet({.src = remote, .dst = fw_ip}, 53, 1000, test::payload_of(10))));
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  REQUIRE(p.stats().find("port.p.rx_paused 1\n") != std::string::npos);
+  p.dev->set_queued(300);
+  p.transmit();
+  CHECK(p.credit_within(std::chrono::milliseconds{100}) == 0);
+  p.dev->set_queued(0);
+  CHECK(p.credit_within(std::chrono::seconds{5}) == 1);
+}
+
+TEST_CASE("egress back-pressure: up to one batch waiting in the device does not hold credit") {
+  lone_port p{port_role::uplink, std::chrono::seconds{30}};
+  p.dev->set_queued(256);  // the low-water mark: the netvm has work, the queue is short
+  p.transmit();
+  CHECK(p.credit_within(std::chrono::seconds{5}) == 1);
+  CHECK(p.stats().find("port.p.egress_held 0\n") != std::string::npos);
+}
+
+TEST_CASE("egress back-pressure: a slow netvm (its queue shrinking) keeps the hold past the deadline") {
+  lone_port p{port_role::uplink, std::chrono::milliseconds{500}};
+  p.dev->set_queued(300);
+  p.transmit();
+  std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  p.dev->set_queued(290);  // progress, still above the mark
+  CHECK(p.credit_within(std::chrono::milliseconds{700}) == 0);  // the first deadline saw progress
+  CHECK(p.credit_within(std::chrono::seconds{5}) == 1);         // the second saw none
+  CHECK(p.stats().find("port.p.egress_hold_expired 1\n") != std::string::npos);
+}
+
+TEST_CASE("egress back-pressure: a transmit batch that finds room pays the credit still owed too") {
+  lone_port p{port_role::uplink, std::chrono::seconds{30}};
+  p.dev->set_queued(300);
+  p.transmit();
+  CHECK(p.credit_within(std::chrono::milliseconds{100}) == 0);
+  p.dev->set_queued_quietly(10);  // the netvm caught up, no event seen yet
+  p.transmit();
+  CHECK(p.credit_within(std::chrono::seconds{5}) == 2);
+}

@@ -70,6 +70,8 @@ class fake_device final : public actors::frame_device {
       [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
     }
   }
+  // The same without the event (the port finds out at its next look).
+  void set_queued_quietly(std::size_t n) { queued_ = n; }
   [[nodiscard]] std::size_t flushes() const { return flushes_; }
   // Test side: the device goes for good (as a TAP with its namespace); readable so the
   // port notices.
