@@ -302,8 +302,8 @@ void BM_memory_10_clients_10k_flows(benchmark::State& state) {
 }
 }  // namespace
 
-BENCHMARK(BM_pipeline_firewall_64B)->UseRealTime()->Iterations(25);
-BENCHMARK(BM_pipeline_noop_64B)->UseRealTime()->Iterations(25);
-BENCHMARK(BM_pipeline_firewall_1514B)->UseRealTime()->Iterations(25);
-BENCHMARK(BM_pipeline_noop_1514B)->UseRealTime()->Iterations(25);
+BENCHMARK(BM_pipeline_firewall_64B)->UseRealTime()->Iterations(100);
+BENCHMARK(BM_pipeline_noop_64B)->UseRealTime()->Iterations(100);
+BENCHMARK(BM_pipeline_firewall_1514B)->UseRealTime()->Iterations(100);
+BENCHMARK(BM_pipeline_noop_1514B)->UseRealTime()->Iterations(100);
 BENCHMARK(BM_memory_10_clients_10k_flows)->UseRealTime()->Iterations(1);
