@@ -50,6 +50,11 @@ status request_vif_detach(xenstore& as_dom0, const vif_spec& v) {
   const std::string be = vif_backend_path(v);
   // One transaction, as libxl: the backend never sees online=0 without Closing, or the reverse.
   return with_transaction(as_dom0, [&](xs_transaction t) -> status {
+    // A backend directory already removed stays removed: writing would create it again.
+    if (auto st = as_dom0.read(be + "/state", t); !st) {
+      if (st.error() == xen_error::not_found) return done{};
+      return st.error();
+    }
     if (auto s = as_dom0.write(be + "/online", "0", t); !s) return s;
     return as_dom0.write(be + "/state", format_xenbus_state(xenbus_state::closing), t);
   });

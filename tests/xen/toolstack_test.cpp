@@ -110,3 +110,16 @@ TEST_CASE("toolstack: a vif detach that conflicts with a concurrent backend writ
   CHECK(d0->read(be_path + "/online").value() == "0");
   CHECK(d0->read(be_path + "/state").value() == "5");
 }
+
+TEST_CASE("toolstack: a vif detach after the backend directory is gone writes nothing (it would create it again)") {
+  xenstored_fixture f;
+  auto d0 = f.client(dom0);
+  REQUIRE(d0);
+  REQUIRE(attach_vif(*d0, vif));
+  REQUIRE(d0->rm(be_path));
+  recording_xenstore rec{*d0};
+  CHECK(request_vif_detach(rec, vif));
+  CHECK(rec.writes.empty());
+  CHECK(d0->read(be_path + "/state").error() == xen_error::not_found);
+  CHECK(d0->read(be_path).error() == xen_error::not_found);
+}
