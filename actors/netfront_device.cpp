@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "protocol/counter_lines.hpp"
 namespace aw::actors {
 namespace {
 
@@ -138,14 +139,12 @@ xen::xenbus_state netfront_device::state() const {
 std::string netfront_device::counters(const std::string& prefix) const {
   auto total = retired_;
   if (vif_ && vif_->conn() != nullptr) total += vif_->conn()->counters();
-  const auto line = [&](std::string_view name, std::uint64_t v) {
-    return prefix + std::string{name} + " " + std::to_string(v) + "\n";
-  };
-  std::string out = line("xenbus_state", static_cast<unsigned>(state()));
-  out += line("connects", connects_before_ + (vif_ ? vif_->connects() : 0));
-  if (tx_not_connected_ != 0) out += line("tx_not_connected", tx_not_connected_);
-  if (backend_invalid_ != 0) out += line("backend_invalid", backend_invalid_);
-  if (backend_changes_ != 0) out += line("backend_changes", backend_changes_);
+  std::string out;
+  proto::append_counter(out, prefix, "xenbus_state", static_cast<unsigned>(state()));
+  proto::append_counter(out, prefix, "connects", connects_before_ + (vif_ ? vif_->connects() : 0));
+  proto::append_nonzero_counter(out, prefix, "tx_not_connected", tx_not_connected_);
+  proto::append_nonzero_counter(out, prefix, "backend_invalid", backend_invalid_);
+  proto::append_nonzero_counter(out, prefix, "backend_changes", backend_changes_);
   return out + xen::netfront::format_counters(total, prefix);
 }
 

@@ -9,6 +9,7 @@
 #include "actors/trace.hpp"
 #include "firewall/arp_responder.hpp"
 #include "protocol/arp.hpp"
+#include "protocol/counter_lines.hpp"
 #include "protocol/framing.hpp"
 
 namespace aw::actors {
@@ -276,7 +277,7 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
         const auto& s = self->state.stats;
         std::string p = "port." + self->state.config.name + ".";
         std::string out;
-        auto line = [&](const char* n, std::uint64_t v) { out += p + n + " " + std::to_string(v) + "\n"; };
+        auto line = [&](std::string_view n, std::uint64_t v) { proto::append_counter(out, p, n, v); };
         line("rx_frames", s.rx_frames);
         line("rx_batches", s.rx_batches);  // messages to the firewall: rx_frames / rx_batches is the batch size
         line("rx_malformed", s.rx_malformed);

@@ -3,14 +3,11 @@
 
 #include <cstdio>
 
+#include "protocol/counter_lines.hpp"
+
 namespace aw::actors {
 namespace {
-void line(std::string& s, const std::string& name, std::uint64_t value) {
-  s += name;
-  s += ' ';
-  s += std::to_string(value);
-  s += '\n';
-}
+void line(std::string& s, const std::string& name, std::uint64_t value) { proto::append_counter(s, {}, name, value); }
 
 void drops(std::string& s, const std::string& prefix, const firewall::counters& c) {
   for (std::size_t i = 0; i < firewall::drop_reason_count; ++i) {

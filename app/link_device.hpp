@@ -7,6 +7,7 @@
 
 #include "actors/frame_device.hpp"
 #include "link/link.hpp"
+#include "protocol/counter_lines.hpp"
 
 namespace aw::app {
 
@@ -25,7 +26,7 @@ class link_device final : public actors::frame_device {
   std::string counters(const std::string& prefix) const override {
     std::string out;
     link::for_each_counter(link_->counters(), [&](std::string_view name, std::uint64_t v) {
-      if (v != 0) out += prefix + std::string{name} + " " + std::to_string(v) + "\n";
+      proto::append_nonzero_counter(out, prefix, name, v);
     });
     return out;
   }

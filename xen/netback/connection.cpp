@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "protocol/checksum_policy.hpp"
+#include "protocol/counter_lines.hpp"
 #include "protocol/framing.hpp"
 
 namespace aw::xen::netback {
@@ -409,9 +410,7 @@ connection_counters& connection_counters::operator+=(const connection_counters& 
 
 std::string format_counters(const connection_counters& c, const std::string& prefix) {
   std::string out;
-  auto line = [&](std::string_view name, std::uint64_t v) {
-    if (v != 0) out += prefix + std::string{name} + " " + std::to_string(v) + "\n";
-  };
+  auto line = [&](std::string_view name, std::uint64_t v) { proto::append_nonzero_counter(out, prefix, name, v); };
   line("tx_packets", c.tx_packets);
   line("tx_bytes", c.tx_bytes);
   line("tx_gso_packets", c.tx_gso_packets);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "protocol/counter_lines.hpp"
+
 namespace aw::xen::netfront {
 namespace {
 constexpr std::uint32_t max_rx_data_slots = 18;
@@ -324,9 +326,7 @@ front_counters& front_counters::operator+=(const front_counters& o) noexcept {
 
 std::string format_counters(const front_counters& c, const std::string& prefix) {
   std::string s;
-  auto line = [&](std::string_view name, std::uint64_t v) {
-    if (v != 0) s += prefix + std::string{name} + " " + std::to_string(v) + "\n";
-  };
+  auto line = [&](std::string_view name, std::uint64_t v) { proto::append_nonzero_counter(s, prefix, name, v); };
   for (const auto& f : counter_fields) line(f.name, c.*f.member);
   for (std::size_t i = 0; i < front_drop_count; ++i) line(front_drop_names[i], c.drops[i]);
   if (c.fatal) line(to_string(*c.fatal), 1);
