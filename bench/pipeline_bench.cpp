@@ -106,9 +106,10 @@ struct pipeline {
     if (noop) {
       // The firewall's interface with the same credit flow, every message but the packets,
       // the uplink and credit ignored.
-      fw = sys->spawn([](actors::firewall_actor::pointer self) -> actors::firewall_actor::behavior_type {
-        auto uplink = std::make_shared<actors::port_actor>();
-        auto egress = std::make_shared<actors::egress_credit>();
+      // The state travels as arguments: CAF 0.17 dereferences a null argument tuple when a
+      // function actor is spawned without any.
+      fw = sys->spawn([](actors::firewall_actor::pointer self, std::shared_ptr<actors::port_actor> uplink,
+                         std::shared_ptr<actors::egress_credit> egress) -> actors::firewall_actor::behavior_type {
         // The producer is a port; current_sender() is untyped.
         auto credit_back = [self, egress] {
           auto producer = caf::actor_cast<actors::port_actor>(self->current_sender());
@@ -136,7 +137,7 @@ struct pipeline {
             [=](actors::tick_atom) {},
             [=](actors::stats_atom) { return std::string{}; },
         };
-      });
+      }, std::make_shared<actors::port_actor>(), std::make_shared<actors::egress_credit>());
     } else {
       actors::firewall_actor_config fc;
       fc.firewall.gateway = netvm_ip;

@@ -191,15 +191,17 @@ struct lone_port {
     io = std::make_unique<reactor>();
     test = std::make_unique<caf::scoped_actor>(*sys);
     caf::actor observer = caf::actor_cast<caf::actor>(*test);
-    fw = sys->spawn([observer](firewall_actor::pointer) -> firewall_actor::behavior_type {
+    // The observer travels as an argument: CAF 0.17 dereferences a null argument tuple
+    // when a function actor is spawned without any.
+    fw = sys->spawn([](firewall_actor::pointer, caf::actor to_test) -> firewall_actor::behavior_type {
       return {
-          [=](credit c) { caf::anon_send(observer, c); },
+          [=](credit c) { caf::anon_send(to_test, c); },
           [](const client_packets&) {}, [](const uplink_packets&) {}, [](const client_port_up&) {},
           [](const client_port_down&) {}, [](const uplink_port&) {}, [](const client_rules&) {},
           [](const resolver_handle&) {}, [](const host_answers&) {}, [](const dns_queries&) {},
           [](const connected_ips&) {}, [](tick_atom) {}, [](stats_atom) { return std::string{}; },
       };
-    });
+    }, observer);
     auto d = std::make_unique<test::fake_device>();
     dev = d.get();
     port_config c{.role = role, .name = "p", .interface = 0, .own_mac = uplink_mac, .client_ip = client_ip,
