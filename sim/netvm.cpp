@@ -65,6 +65,10 @@ xen::status netvm::lose(std::chrono::milliseconds timeout) {
   if (auto s = ts_.rm(xen::vif_frontend_path(vif)); !s) return s;
   std::lock_guard g{mu_};
   back_.reset();
+  // Its backend directory is gone for good: a netvm that comes back as another domain
+  // watches its own (the frontend's stays watched: the same path comes back).
+  const auto be = xen::vif_backend_path(vif);
+  (void)xs_->unwatch(be, be);
   return xen::done{};
 }
 
