@@ -1,12 +1,13 @@
 // fuzz/frame_fuzzer.cpp — arbitrary bytes as an Ethernet frame: parse down to L4,
-// re-emit every layer and re-parse it, and put the IP packet through the NAT
-// rewrite and checksum checks. Any inconsistency aborts.
+// re-emit every layer and re-parse it, put the IP packet through the NAT rewrite and
+// checksum checks, and take its L4 payload (protocol/build). Any inconsistency aborts.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
 
 #include "protocol/buffer.hpp"
+#include "protocol/build.hpp"
 #include "protocol/checksum_policy.hpp"
 #include "protocol/dissect.hpp"
 #include "protocol/packet.hpp"
@@ -104,6 +105,16 @@ void rewrite_checks(bytes ip_bytes, const dissection& d, std::uint8_t variant) {
   (void)complete_l4_checksum(out->with_meta(m), pool);
 }
 
+// build::l4_payload of any bytes: a view inside them, after at least a minimal IPv4 and L4
+// header, and no further than the packet's total length says.
+void l4_payload_checks(bytes ip) {
+  const bytes p = build::l4_payload(ip);
+  if (p.empty()) return;
+  require(p.data() >= ip.data() + 20 + 8 && p.data() + p.size() <= ip.data() + ip.size());
+  const std::size_t total = (std::size_t{ip[2]} << 8) | ip[3];
+  require(static_cast<std::size_t>(p.data() + p.size() - ip.data()) <= total);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -121,5 +132,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)describe(ip);
   round_trip_layers(ip);
   rewrite_checks(in, ip, size > 1 ? data[0] : 0);
+  l4_payload_checks(in);
   return 0;
 }
