@@ -23,6 +23,7 @@
 #include "protocol/ethernet.hpp"
 #include "rules/ruleset.hpp"
 #include "support/packets.hpp"
+#include "support/ring_keys.hpp"
 #include "xen/netback/connection.hpp"
 #include "xen/netfront/connection.hpp"
 #include "xen/sim/hypervisor.hpp"
@@ -61,16 +62,6 @@ class conn_device final : public actors::frame_device {
  private:
   std::unique_ptr<Conn> c_;
 };
-
-xen::netback::frontend_keys keys_of(const xen::netfront::connection& f, xen::domid dom) {
-  xen::netback::frontend_keys k;
-  k.frontend = dom;
-  k.tx_ring_ref = f.keys().tx_ring_ref;
-  k.rx_ring_ref = f.keys().rx_ring_ref;
-  k.tx_port = k.rx_port = f.keys().event_channel;
-  k.sg = k.gso_tcpv4 = k.gso_tcpv6 = true;
-  return k;
-}
 
 ipv4_address client_ip(std::size_t i) { return ipv4_address::from_octets(10, 137, 0, static_cast<std::uint8_t>(10 + i)); }
 
@@ -150,7 +141,7 @@ struct pipeline {
                   .value();
     up->connect({true, true, true, true});
     netvm = xen::netback::connection::connect(hv->open_grant_mapper(netvm_dom).value(),
-                                              hv->open_event_channels(netvm_dom).value(), keys_of(*up, fw_dom))
+                                              hv->open_event_channels(netvm_dom).value(), test::netback_keys_of(*up, fw_dom))
                 .value();
     actors::port_config uc{.role = actors::port_role::uplink, .name = "uplink", .interface = 0,
                            .own_mac = mac_address{{0x00, 0x16, 0x3e, 0x5e, 0x6c, 0x01}}, .own_ip = fw_ip,
@@ -167,7 +158,7 @@ struct pipeline {
                        .value();
       front->connect({true, true, true, true});
       auto back = xen::netback::connection::connect(hv->open_grant_mapper(fw_dom).value(),
-                                                    hv->open_event_channels(fw_dom).value(), keys_of(*front, dom))
+                                                    hv->open_event_channels(fw_dom).value(), test::netback_keys_of(*front, dom))
                       .value();
       actors::port_config cc{.role = actors::port_role::client, .name = "vif" + std::to_string(dom) + ".0",
                              .interface = static_cast<std::uint32_t>(1 + i), .own_mac = fw_mac,

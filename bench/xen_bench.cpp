@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "support/ring_keys.hpp"
 #include "xen/netback/connection.hpp"
 #include "xen/netfront/connection.hpp"
 #include "xen/sim/hypervisor.hpp"
@@ -28,14 +29,9 @@ struct link_pair {
                                          hv->open_event_channels(front_dom).value(), back_dom)
                 .value();
     front->connect({true, true, true, true});
-    netback::frontend_keys k;
-    k.frontend = front_dom;
-    k.tx_ring_ref = front->keys().tx_ring_ref;
-    k.rx_ring_ref = front->keys().rx_ring_ref;
-    k.tx_port = k.rx_port = front->keys().event_channel;
-    k.sg = k.gso_tcpv4 = k.gso_tcpv6 = true;
     back = netback::connection::connect(hv->open_grant_mapper(back_dom).value(),
-                                        hv->open_event_channels(back_dom).value(), k)
+                                        hv->open_event_channels(back_dom).value(),
+                                        test::netback_keys_of(*front, front_dom))
                .value();
   }
 };

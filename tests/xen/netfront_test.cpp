@@ -5,6 +5,7 @@
 #include <random>
 
 #include "raw_frontend.hpp"
+#include "support/ring_keys.hpp"
 #include "xen/netfront/connection.hpp"
 
 using namespace aw;
@@ -27,14 +28,9 @@ struct pair_of_ends {
     netfront::backend_features f{true, true, true, true};
     front->connect(f);
     if (connect_back) {
-      netback::frontend_keys k;
-      k.frontend = fe_dom;
-      k.tx_ring_ref = front->keys().tx_ring_ref;
-      k.rx_ring_ref = front->keys().rx_ring_ref;
-      k.tx_port = k.rx_port = front->keys().event_channel;
-      k.sg = k.gso_tcpv4 = k.gso_tcpv6 = true;
       back = netback::connection::connect(m.hv->open_grant_mapper(test::netback_dom).value(),
-                                          m.hv->open_event_channels(test::netback_dom).value(), k)
+                                          m.hv->open_event_channels(test::netback_dom).value(),
+                                          test::netback_keys_of(*front, fe_dom))
                  .value();
     }
   }
