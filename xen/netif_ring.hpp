@@ -18,6 +18,9 @@ inline constexpr std::size_t rx_slot_size = 8;       // union of rx request (8) 
 inline constexpr std::size_t extra_size = 8;         // netif_extra_info overlays one tx slot
 inline constexpr std::uint32_t min_slots_per_packet = 18;  // XEN_NETIF_NR_SLOTS_MIN
 inline constexpr std::uint32_t max_tx_size = 0xffff;       // XEN_NETIF_MAX_TX_SIZE
+// The largest frame either of our ends takes from the other: a 64 KiB IP packet (GSO)
+// with its Ethernet header.
+inline constexpr std::size_t max_frame = 65536 + 14;
 
 namespace txf {  // tx request flags (XEN_NETTXF_*)
 inline constexpr std::uint16_t csum_blank = 1;

@@ -186,3 +186,52 @@ TEST_CASE("netfront hostile backend: rx offset + size beyond the page drops that
   CHECK(e.front->counters().drops[static_cast<std::size_t>(netfront::front_drop::rx_bad_response)] == 1);
   CHECK_FALSE(e.front->closed());
 }
+
+TEST_CASE("netfront hostile backend: a chain published in part is waited for, not read again forever") {
+  pair_of_ends e(false);
+  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
+  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
+  auto page = mapper->map(fe_dom, ref, true).value();
+  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  // The first slot of a two-slot frame, its producer stopping there (this returned never).
+  netif::write_rx_response(ring.slot(0), {0, 0, netif::rxf::more_data, 100});
+  ring.set_rsp_prod(1);
+  std::vector<proto::packet> got;
+  CHECK(e.front->receive(got, 16, e.front_pool) == 0);
+  CHECK(ring.rsp_event() == 2);  // told when the producer moves past the part
+  netif::write_rx_response(ring.slot(1), {1, 0, 0, 60});
+  ring.set_rsp_prod(2);
+  CHECK(e.front->receive(got, 16, e.front_pool) == 1);
+  CHECK(got[0].size() == 160);
+  CHECK_FALSE(e.front->closed());
+}
+
+TEST_CASE("netfront hostile backend: a chain at its slot limit is dropped even when its next slot is not there yet") {
+  pair_of_ends e(false);
+  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
+  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
+  auto page = mapper->map(fe_dom, ref, true).value();
+  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  constexpr std::uint16_t slots = 19;  // the most a frame may use, every one saying more follows
+  for (std::uint16_t k = 0; k < slots; ++k) netif::write_rx_response(ring.slot(k), {k, 0, netif::rxf::more_data, 100});
+  ring.set_rsp_prod(slots);
+  std::vector<proto::packet> got;
+  CHECK(e.front->receive(got, 16, e.front_pool) == 0);
+  CHECK(e.front->counters().drops[static_cast<std::size_t>(netfront::front_drop::rx_bad_response)] == 1);
+  CHECK_FALSE(e.front->closed());
+}
+
+TEST_CASE("netfront hostile backend: a frame larger than 64 KiB and its Ethernet header is dropped") {
+  pair_of_ends e(false);
+  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
+  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
+  auto page = mapper->map(fe_dom, ref, true).value();
+  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  // 16 full pages and 500 bytes more: 66,036 bytes.
+  for (std::uint16_t k = 0; k < 16; ++k) netif::write_rx_response(ring.slot(k), {k, 0, netif::rxf::more_data, 4096});
+  netif::write_rx_response(ring.slot(16), {16, 0, 0, 500});
+  ring.set_rsp_prod(17);
+  std::vector<proto::packet> got;
+  CHECK(e.front->receive(got, 16, e.front_pool) == 0);
+  CHECK(e.front->counters().drops[static_cast<std::size_t>(netfront::front_drop::rx_bad_response)] == 1);
+}

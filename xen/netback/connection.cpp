@@ -16,7 +16,6 @@
 namespace aw::xen::netback {
 namespace {
 
-constexpr std::size_t max_rx_frame = 65536 + 14;  // a 64 KiB IP packet with its Ethernet header
 
 netif::ring_view ring_of(grant_mapping& m, std::size_t slot_size) noexcept {
   // Cannot fail: the mapping is one whole page (checked at connect).
@@ -243,7 +242,7 @@ std::optional<proto::packet> connection::prepare_rx(const proto::packet& frame) 
     ++counters_.rx_drops[static_cast<std::size_t>(why)];
     return std::nullopt;
   };
-  if (frame.size() > max_rx_frame || frame.size() == 0) return drop(rx_drop::too_big);
+  if (frame.size() > netif::max_frame || frame.size() == 0) return drop(rx_drop::too_big);
   if (frame.size() > page_size && !keys_.sg) return drop(rx_drop::needs_sg);
   const auto& m = frame.meta();
   if ((m.gso == proto::gso_type::tcpv4 && !keys_.gso_tcpv4) || (m.gso == proto::gso_type::tcpv6 && !keys_.gso_tcpv6))

@@ -3,6 +3,7 @@
 #include "xen/netfront/connection.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "protocol/counter_lines.hpp"
@@ -195,8 +196,11 @@ void connection::reclaim_tx() {
 void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
   auto ring = *netif::ring_view::make(rx_ring_page_.page(0), netif::rx_slot_size);
   std::uint32_t consumed = 0;
+  // Bounds the re-reads when the backend moves rsp_prod while we ask to be told about it.
+  int rechecks = 4;
   for (;;) {
     const std::uint32_t prod = ring.rsp_prod();
+    bool partial = false;  // the backend published part of a chain (up to prod)
     if (!netif::responses_plausible(prod, rx_front_.rsp_cons, rx_front_.req_prod_pvt))
       return fail(front_fatal::rx_rsp_prod_implausible);
     while (rx_front_.rsp_cons != prod && out.size() < max) {
@@ -219,19 +223,23 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
       }
       std::uint16_t prev = first.flags;
       while (complete && (prev & netif::rxf::more_data)) {
-        if (i == prod) {
-          complete = false;
-          break;
-        }
+        // The bound first: a chain at its limit is bad whether or not its next slot exists.
         if (n > max_rx_data_slots) {
           bad = true;  // consume up to here; the rest is answered as its own (bad) packets
+          break;
+        }
+        if (i == prod) {
+          complete = false;
           break;
         }
         data[n] = netif::read_rx_response(ring.slot(i));
         prev = data[n].flags;
         idx_data[n++] = i++;
       }
-      if (!complete) break;
+      if (!complete) {
+        partial = true;
+        break;
+      }
       consumed += i - rx_front_.rsp_cons;
       rx_front_.rsp_cons = i;
       std::size_t total = 0;
@@ -241,7 +249,7 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
         else if (std::size_t{data[k].offset} + static_cast<std::size_t>(data[k].status) > page_size) bad = true;
         else total += static_cast<std::size_t>(data[k].status);
       }
-      if (error || bad || total < 14) {
+      if (error || bad || total < 14 || total > netif::max_frame) {
         ++counters_.drops[static_cast<std::size_t>(error ? front_drop::rx_error : front_drop::rx_bad_response)];
         continue;
       }
@@ -271,6 +279,14 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
       out.emplace_back(std::move(*buf).freeze(total), meta);
       ++counters_.rx_packets;
       counters_.rx_bytes += total;
+    }
+    if (partial) {
+      // Reading the same part again would spin: ask for an event once the producer moves
+      // past it, then look once more in case it already has.
+      ring.set_rsp_event(prod + 1);
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (ring.rsp_prod() != prod && --rechecks > 0) continue;
+      break;
     }
     if (out.size() >= max || !netif::final_check_for_responses(ring, rx_front_)) break;
   }
