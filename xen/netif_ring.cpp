@@ -173,9 +173,13 @@ bool final_check_for_requests(const ring_view& r, const back_ring& b) noexcept {
 
 bool final_check_for_responses(const ring_view& r, const front_ring& f) noexcept {
   if (r.rsp_prod() != f.rsp_cons) return true;
-  r.set_rsp_event(f.rsp_cons + 1);
+  return wait_for_responses_past(r, f.rsp_cons);
+}
+
+bool wait_for_responses_past(const ring_view& r, std::uint32_t seen) noexcept {
+  r.set_rsp_event(seen + 1);
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  return r.rsp_prod() != f.rsp_cons;
+  return r.rsp_prod() != seen;
 }
 
 }  // namespace aw::xen::netif

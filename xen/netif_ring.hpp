@@ -191,5 +191,9 @@ bool push_requests(const ring_view& r, const front_ring& f) noexcept;
 bool final_check_for_requests(const ring_view& r, const back_ring& b) noexcept;
 // RING_FINAL_CHECK_FOR_RESPONSES, the frontend's equivalent.
 bool final_check_for_responses(const ring_view& r, const front_ring& f) noexcept;
+// The frontend asks to be woken once rsp_prod moves past `seen`, then looks again; true →
+// it already has. (final_check_for_responses with seen = rsp_cons; with a later `seen`
+// when the responses up to it are only part of a packet.)
+bool wait_for_responses_past(const ring_view& r, std::uint32_t seen) noexcept;
 
 }  // namespace aw::xen::netif

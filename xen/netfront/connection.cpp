@@ -3,7 +3,6 @@
 #include "xen/netfront/connection.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 
 #include "protocol/counter_lines.hpp"
@@ -281,11 +280,8 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
       counters_.rx_bytes += total;
     }
     if (partial) {
-      // Reading the same part again would spin: ask for an event once the producer moves
-      // past it, then look once more in case it already has.
-      ring.set_rsp_event(prod + 1);
-      std::atomic_thread_fence(std::memory_order_seq_cst);
-      if (ring.rsp_prod() != prod && --rechecks > 0) continue;
+      // Reading the same part again would spin: wait for the producer to move past it.
+      if (netif::wait_for_responses_past(ring, prod) && --rechecks > 0) continue;
       break;
     }
     if (out.size() >= max || !netif::final_check_for_responses(ring, rx_front_)) break;
