@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "protocol/counter_lines.hpp"
+
 namespace aw::actors {
 namespace {
 
@@ -98,14 +99,21 @@ void netfront_device::step() {
   }
 }
 
-std::size_t netfront_device::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+template <class DataPath>
+std::size_t netfront_device::with_connection(DataPath&& data_path) {
+  // XenStore events first (and always: the fd must stop being readable, or a port
+  // re-arming it spins); a lost XenStore connection: the next step says what is left.
   auto events = xs_->read_watch_events();
-  if (!events || !events->empty()) step();  // a lost XenStore connection: the next step says what is left
+  if (!events || !events->empty()) step();
   auto* c = vif_ ? vif_->conn() : nullptr;
   if (c == nullptr) return 0;
-  const std::size_t n = c->receive(out, max, pool);
+  const std::size_t n = data_path(*c);
   if (c->closed()) step();  // the data path gave up on the backend: Closing
   return n;
+}
+
+std::size_t netfront_device::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
+  return with_connection([&](xen::netfront::connection& c) { return c.receive(out, max, pool); });
 }
 
 std::size_t netfront_device::send(std::span<const proto::packet> frames) {
@@ -123,13 +131,10 @@ std::size_t netfront_device::tx_queued() const {
 }
 
 void netfront_device::flush() {
-  // XenStore events too: the fd must stop being readable, or a port re-arming it spins.
-  auto events = xs_->read_watch_events();
-  if (!events || !events->empty()) step();
-  auto* c = vif_ ? vif_->conn() : nullptr;
-  if (c == nullptr) return;
-  c->poll_tx();
-  if (c->closed()) step();
+  with_connection([](xen::netfront::connection& c) -> std::size_t {
+    c.poll_tx();
+    return 0;
+  });
 }
 
 xen::xenbus_state netfront_device::state() const {

@@ -53,6 +53,10 @@ class netfront_device final : public frame_device {
  private:
   netfront_device() = default;
   void step();
+  // Takes XenStore events (following the backend), runs data_path on the live connection
+  // if there is one (0 otherwise), and follows a connection the data path closed.
+  template <class DataPath>
+  std::size_t with_connection(DataPath&& data_path);
   // (Re)opens the vif_frontend when the frontend directory names another backend, drops it
   // when the directory is gone.
   void follow_backend();

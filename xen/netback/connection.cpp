@@ -16,7 +16,6 @@
 namespace aw::xen::netback {
 namespace {
 
-
 netif::ring_view ring_of(grant_mapping& m, std::size_t slot_size) noexcept {
   // Cannot fail: the mapping is one whole page (checked at connect).
   return *netif::ring_view::make(m.bytes(), slot_size);
