@@ -221,6 +221,15 @@ struct lone_port {
     std::vector<proto::packet> v{proto::make_packet(pool, pkt).value()};
     caf::anon_send(port, transmit_packets{std::move(v)});
   }
+  // Frames from the netvm until the port's 4 ingress credits are used up and it pauses
+  // (the stand-in never pays them back).
+  void use_up_ingress_credit() {
+    for (int i = 0; i < 5; ++i) {
+      dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::ipv4,
+                        test::udp_packet({.src = remote, .dst = fw_ip}, 53, 1000, test::payload_of(10))));
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+  }
   // The credits the port paid within `wait` (0: none came).
   std::uint32_t credit_within(std::chrono::milliseconds wait) {
     std::uint32_t got = 0;
@@ -277,11 +286,7 @@ TEST_CASE("egress back-pressure: a paused uplink keeps its device's egress movin
   lone_port p{port_role::uplink, std::chrono::seconds{30}};
   p.dev->set_queued(300);
   p.transmit();
-  for (int i = 0; i < 5; ++i) {  // uses up the port's 4 ingress credits: the stand-in never pays
-    p.dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::ipv4,
-                        test::udp_packet({.src = remote, .dst = fw_ip}, 53, 1000, test::payload_of(10))));
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
+  p.use_up_ingress_credit();
   const auto flushes = p.dev->flushes();
   p.dev->set_queued(0);
   CHECK(p.credit_within(std::chrono::seconds{5}) == 1);
@@ -294,11 +299,7 @@ TEST_CASE("egress back-pressure: an uplink that starts holding while paused stil
   // a transmit batch finds the device's queue high: the port must arm its fd again, or
   // neither it nor the firewall would move until the hold's deadline.
   lone_port p{port_role::uplink, std::chrono::seconds{30}};
-  for (int i = 0; i < 5; ++i) {
-    p.dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::ipv4,
-                        test::udp_packet({.src = remote, .dst = fw_ip}, 53, 1000, test::payload_of(10))));
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
+  p.use_up_ingress_credit();
   REQUIRE(p.stats().find("port.p.rx_paused 1\n") != std::string::npos);
   p.dev->set_queued(300);
   p.transmit();

@@ -34,6 +34,19 @@ struct pair_of_ends {
                  .value();
     }
   }
+  // The backend's side of one of the netfront's rings, written by hand (hostile backends).
+  struct backend_ring {
+    std::unique_ptr<grant_mapper> mapper;
+    grant_mapping page;
+    netif::ring_view ring;
+  };
+  backend_ring backend_side(grant_ref ref, std::size_t slot_size) {
+    auto mapper = m.hv->open_grant_mapper(test::netback_dom).value();
+    const grant_ref refs[] = {ref};
+    auto page = mapper->map(fe_dom, refs, true).value();
+    const auto ring = netif::ring_view::make(page.bytes(), slot_size).value();
+    return {std::move(mapper), std::move(page), ring};
+  }
   std::vector<proto::packet> to_back() {
     std::vector<proto::packet> got;
     for (int i = 0; i < 4; ++i) back->receive(got, 256, back_pool);
@@ -146,10 +159,8 @@ TEST_CASE("netfront hostile backend: a tx response with an id never handed out i
   auto p = proto::make_packet(e.front_pool, frame_of(100, 1)).value();
   REQUIRE(e.front->send(std::span(&p, 1)) == 1);
   // The backend's side of the shared tx ring, written by hand.
-  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
-  const grant_ref ref[] = {e.front->keys().tx_ring_ref};
-  auto page = mapper->map(fe_dom, ref, true).value();
-  auto ring = netif::ring_view::make(page.bytes(), netif::tx_slot_size).value();
+  auto back = e.backend_side(e.front->keys().tx_ring_ref, netif::tx_slot_size);
+  auto& ring = back.ring;
   netif::write_tx_response(ring.slot(0), {200, 0});  // id 200 was not used (ids count down from 255)
   ring.set_rsp_prod(1);
   std::vector<proto::packet> got;
@@ -160,10 +171,8 @@ TEST_CASE("netfront hostile backend: a tx response with an id never handed out i
 
 TEST_CASE("netfront hostile backend: a response producer beyond the requests is fatal") {
   pair_of_ends e(false);
-  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
-  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
-  auto page = mapper->map(fe_dom, ref, true).value();
-  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  auto back = e.backend_side(e.front->keys().rx_ring_ref, netif::rx_slot_size);
+  auto& ring = back.ring;
   ring.set_rsp_prod(ring.req_prod() + 5);
   std::vector<proto::packet> got;
   e.front->receive(got, 16, e.front_pool);
@@ -172,10 +181,8 @@ TEST_CASE("netfront hostile backend: a response producer beyond the requests is 
 
 TEST_CASE("netfront hostile backend: rx offset + size beyond the page drops that frame only") {
   pair_of_ends e(false);
-  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
-  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
-  auto page = mapper->map(fe_dom, ref, true).value();
-  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  auto back = e.backend_side(e.front->keys().rx_ring_ref, netif::rx_slot_size);
+  auto& ring = back.ring;
   netif::write_rx_response(ring.slot(0), {0, 4000, 0, 500});
   netif::write_rx_response(ring.slot(1), {1, 0, 0, 60});
   ring.set_rsp_prod(2);
@@ -189,10 +196,8 @@ TEST_CASE("netfront hostile backend: rx offset + size beyond the page drops that
 
 TEST_CASE("netfront hostile backend: a chain published in part is waited for, not read again forever") {
   pair_of_ends e(false);
-  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
-  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
-  auto page = mapper->map(fe_dom, ref, true).value();
-  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  auto back = e.backend_side(e.front->keys().rx_ring_ref, netif::rx_slot_size);
+  auto& ring = back.ring;
   // The first slot of a two-slot frame, its producer stopping there (this returned never).
   netif::write_rx_response(ring.slot(0), {0, 0, netif::rxf::more_data, 100});
   ring.set_rsp_prod(1);
@@ -208,10 +213,8 @@ TEST_CASE("netfront hostile backend: a chain published in part is waited for, no
 
 TEST_CASE("netfront hostile backend: a chain at its slot limit is dropped even when its next slot is not there yet") {
   pair_of_ends e(false);
-  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
-  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
-  auto page = mapper->map(fe_dom, ref, true).value();
-  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  auto back = e.backend_side(e.front->keys().rx_ring_ref, netif::rx_slot_size);
+  auto& ring = back.ring;
   constexpr std::uint16_t slots = 19;  // the most a frame may use, every one saying more follows
   for (std::uint16_t k = 0; k < slots; ++k) netif::write_rx_response(ring.slot(k), {k, 0, netif::rxf::more_data, 100});
   ring.set_rsp_prod(slots);
@@ -223,10 +226,8 @@ TEST_CASE("netfront hostile backend: a chain at its slot limit is dropped even w
 
 TEST_CASE("netfront hostile backend: a frame larger than 64 KiB and its Ethernet header is dropped") {
   pair_of_ends e(false);
-  auto mapper = e.m.hv->open_grant_mapper(test::netback_dom).value();
-  const grant_ref ref[] = {e.front->keys().rx_ring_ref};
-  auto page = mapper->map(fe_dom, ref, true).value();
-  auto ring = netif::ring_view::make(page.bytes(), netif::rx_slot_size).value();
+  auto back = e.backend_side(e.front->keys().rx_ring_ref, netif::rx_slot_size);
+  auto& ring = back.ring;
   // 16 full pages and 500 bytes more: 66,036 bytes.
   for (std::uint16_t k = 0; k < 16; ++k) netif::write_rx_response(ring.slot(k), {k, 0, netif::rxf::more_data, 4096});
   netif::write_rx_response(ring.slot(16), {16, 0, 0, 500});
