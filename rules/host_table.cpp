@@ -56,8 +56,10 @@ void host_table::resolved(std::string_view name, std::vector<proto::ipv4_address
 void host_table::failed(std::string_view name, clock_time now) {
   auto it = entries_.find(name);
   if (it == entries_.end()) return;
+  // A failed refresh keeps the last good answer (the Linux agent resolves once,
+  // when rules load, and keeps it): one lost reply must not block every client
+  // whose rules name this host. A name never answered stays without addresses.
   it->second.st = state::failed;
-  it->second.addresses.clear();
   it->second.retry_at = now + config_.retry_after_failure;
 }
 

@@ -47,9 +47,10 @@ class host_table {
                 clock_time now);
   void failed(std::string_view name, clock_time now);
 
-  // The addresses for name, or nullopt while it has none (never resolved, or
-  // the last attempt failed). An expired answer stays usable while its
-  // refresh is in flight, so open connections are not cut by the refresh.
+  // The addresses for name, or nullopt while it has none (never answered).
+  // The last good answer stays usable while its refresh is in flight and after
+  // a refresh fails (retried later), so open connections are not cut by a
+  // refresh, nor every client naming the host blocked by one lost reply.
   [[nodiscard]] std::optional<std::span<const proto::ipv4_address>> lookup(std::string_view name) const;
 
   // Every name with addresses (as lookup answers them).

@@ -38,6 +38,8 @@ bool rule_matches(const rule& r, const flow_query& q, const match_context& ctx) 
     if (!addrs || std::find(addrs->begin(), addrs->end(), q.dst) == addrs->end()) return false;
   }
   if (r.special_dns) {
+    // The Linux agent skips a dns rule whose ports are anything but exactly 53.
+    if (r.dstports && (r.dstports->first != 53 || r.dstports->last != 53)) return false;
     if (!is_tcp_or_udp(q.protocol) || q.dst_port != 53) return false;
     if (std::find(ctx.dns_servers.begin(), ctx.dns_servers.end(), q.dst) == ctx.dns_servers.end()) return false;
   }

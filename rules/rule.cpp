@@ -117,11 +117,13 @@ result<rule, rule_error> parse_rule(std::string_view line) {
       else return error(rule_error_kind::bad_value, key, "expected accept or drop, got '" + std::string{value} + "'");
       seen_action = true;
     } else if (key == "dst4") {
-      r.dst4 = proto::ipv4_prefix::parse(value);
-      if (!r.dst4) return error(rule_error_kind::bad_value, key, "expected a.b.c.d/len without host bits");
+      // dom0 stores the prefix as the user typed it (192.168.1.5/24); nft, which the
+      // Linux agent hands it to, masks the host bits, and so do we.
+      r.dst4 = proto::ipv4_prefix::parse(value, /*allow_host_bits=*/true);
+      if (!r.dst4) return error(rule_error_kind::bad_value, key, "expected a.b.c.d/len");
     } else if (key == "dst6") {
-      r.dst6 = proto::ipv6_prefix::parse(value);
-      if (!r.dst6) return error(rule_error_kind::bad_value, key, "expected an IPv6 prefix addr/len without host bits");
+      r.dst6 = proto::ipv6_prefix::parse(value, /*allow_host_bits=*/true);
+      if (!r.dst6) return error(rule_error_kind::bad_value, key, "expected an IPv6 prefix addr/len");
     } else if (key == "dsthost") {
       if (!valid_hostname(value)) return error(rule_error_kind::bad_value, key, "not a valid host name");
       r.dsthost = std::string{value};
@@ -137,8 +139,9 @@ result<rule, rule_error> parse_rule(std::string_view line) {
       auto dash = value.find('-');
       if (dash == std::string_view::npos) return error(rule_error_kind::bad_value, key, "expected N-M");
       auto first = parse_number(value.substr(0, dash), 65535), last = parse_number(value.substr(dash + 1), 65535);
-      if (!first || !last || *first > *last || *first == 0)
-        return error(rule_error_kind::bad_value, key, "expected N-M with 1 <= N <= M <= 65535");
+      // dom0 accepts 0-65536; nft (the Linux agent) takes 0-65535 and refuses 65536.
+      if (!first || !last || *first > *last)
+        return error(rule_error_kind::bad_value, key, "expected N-M with 0 <= N <= M <= 65535");
       r.dstports = port_range{static_cast<std::uint16_t>(*first), static_cast<std::uint16_t>(*last)};
     } else if (key == "icmptype") {
       auto t = parse_number(value, 255);

@@ -38,7 +38,7 @@ TEST_CASE("host table: a name is re-resolved when its TTL expires, the old answe
   CHECK((*t.lookup("example.com"))[0] == a2);
 }
 
-TEST_CASE("host table: a failed name has no addresses and is retried later") {
+TEST_CASE("host table: a name that never resolved has no addresses and is retried later") {
   host_table t{{.retry_after_failure = 10s}};
   t.set_wanted({"nx.example"});
   (void)t.due(at(0s));
@@ -46,6 +46,25 @@ TEST_CASE("host table: a failed name has no addresses and is retried later") {
   CHECK_FALSE(t.lookup("nx.example"));
   CHECK(t.due(at(10s)).empty());
   CHECK(t.due(at(11s)) == std::vector<std::string>{"nx.example"});
+}
+
+TEST_CASE("host table: a failed refresh keeps the last good answer and retries (the Linux agent resolves once)") {
+  host_table t{{.min_ttl = 30s, .retry_after_failure = 10s, .query_timeout = 5s}};
+  t.set_wanted({"example.com", "slow.example"});
+  (void)t.due(at(0s));
+  t.resolved("example.com", {a1}, 30s, at(0s));
+  t.resolved("slow.example", {a2}, 30s, at(0s));
+  CHECK(t.due(at(30s)).size() == 2);  // both refreshing
+  t.failed("example.com", at(31s));   // SERVFAIL, or no A records
+  CHECK(t.due(at(35s)).empty());      // slow.example's refresh times out: a failure too
+  REQUIRE(t.lookup("example.com"));
+  CHECK((*t.lookup("example.com"))[0] == a1);
+  REQUIRE(t.lookup("slow.example"));
+  CHECK((*t.lookup("slow.example"))[0] == a2);
+  CHECK(t.addresses().size() == 2);
+  CHECK(t.due(at(41s)) == std::vector<std::string>{"example.com"});  // retried after 10 s
+  t.resolved("example.com", {a2}, 30s, at(41s));
+  CHECK((*t.lookup("example.com"))[0] == a2);
 }
 
 TEST_CASE("host table: an empty answer counts as a failure") {

@@ -63,6 +63,13 @@ TEST_CASE("match: specialtarget=dns is a DNS server, port 53, TCP or UDP") {
   CHECK(match(s, icmp_to(dns_servers[0], 8), ctx()).act == action::drop);
 }
 
+TEST_CASE("match: specialtarget=dns with ports other than exactly 53 is skipped, as the Linux agent skips it") {
+  auto s = rules_of("drop", {{"0000", "action=accept specialtarget=dns dstports=1-1000"},
+                             {"0001", "action=accept proto=udp specialtarget=dns dstports=53-53"}});
+  CHECK(match(s, udp_to(dns_servers[0], 53), ctx()).index == 1);
+  CHECK(match(s, tcp_to(dns_servers[0], 53), ctx()).act == action::drop);  // rule 0 never matches
+}
+
 TEST_CASE("match: specialtarget=dns with proto=udp does not open TCP") {
   auto s = rules_of("drop", {{"0000", "action=accept proto=udp specialtarget=dns"}});
   CHECK(match(s, udp_to(dns_servers[0], 53), ctx()).act == action::accept);

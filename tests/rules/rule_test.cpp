@@ -99,11 +99,27 @@ TEST_CASE("refuses two destinations in one rule") {
   CHECK(error_of("action=accept dst4=1.2.3.4/32 dst6=::1/128") == rule_error_kind::conflicting_keys);
 }
 
+TEST_CASE("a prefix with host bits is masked, as nft does with what dom0 stores as typed") {
+  auto r = parse_rule("action=accept dst4=192.168.1.5/24");
+  REQUIRE(r);
+  CHECK(r->dst4->to_string() == "192.168.1.0/24");
+  auto r6 = parse_rule("action=accept dst6=2001:db8::1/32");
+  REQUIRE(r6);
+  CHECK(r6->dst6->to_string() == "2001:db8::/32");
+  CHECK(error_of("action=accept dst4=1.2.3.4/08") == rule_error_kind::bad_value);  // nft refuses it too
+}
+
+TEST_CASE("port 0 is a port: dom0 accepts dstports from 0, nft too") {
+  auto r = parse_rule("action=accept proto=tcp dstports=0-1024");
+  REQUIRE(r);
+  CHECK(r->dstports->first == 0);
+  CHECK(r->dstports->last == 1024);
+}
+
 TEST_CASE("refuses bad values, one case per key") {
   CHECK(error_of("action=reject") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept dst4=1.2.3.4") == rule_error_kind::bad_value);        // no prefix
   CHECK(error_of("action=accept dst4=1.2.3.4/33") == rule_error_kind::bad_value);
-  CHECK(error_of("action=accept dst4=1.2.3.4/24") == rule_error_kind::bad_value);     // host bits
   CHECK(error_of("action=accept dst4=01.2.3.4/32") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept dst6=fe80::1") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept dsthost=Example.COM") == rule_error_kind::bad_value);  // dom0 writes lower case
@@ -113,7 +129,6 @@ TEST_CASE("refuses bad values, one case per key") {
   CHECK(error_of("action=accept specialtarget=ntp") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept proto=tcp dstports=80") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept proto=tcp dstports=90-80") == rule_error_kind::bad_value);
-  CHECK(error_of("action=accept proto=tcp dstports=0-80") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept proto=tcp dstports=1-65536") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept proto=tcp dstports=-1-5") == rule_error_kind::bad_value);
   CHECK(error_of("action=accept proto=icmp icmptype=256") == rule_error_kind::bad_value);
