@@ -4,6 +4,9 @@
 #include <caf/all.hpp>
 
 #include <memory>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
@@ -25,11 +28,32 @@ struct config_state {
   std::unique_ptr<qubes::qdb_client> qdb;
   qubes::qdb_backoff backoff;
   int watched_fd = -1;
+  // Reads refused as busy (a burst of reloads), read again shortly (restart_atom).
+  std::set<std::string> retry_clients;
+  bool retry_connected_ips = false;
+  bool retry_all = false;
+  bool retry_scheduled = false;
   config_counters stats;
   static inline const char* name = "config";
 };
 
 using config_actor_t = config_actor::stateful_base<config_state>;
+
+constexpr auto busy_retry_delay = std::chrono::milliseconds{100};
+
+void retry_later(config_actor_t* self) {
+  auto& st = self->state;
+  if (st.retry_scheduled) return;
+  st.retry_scheduled = true;
+  self->delayed_send(self, busy_retry_delay, restart_atom_v);
+}
+
+// A read that failed for want of a connection or a request slot says nothing
+// about the rules: the old snapshot stays (a reconnect reads everything again,
+// a busy read is retried). Only an answer, or the daemon's own error, changes them.
+bool transient(qubes::qdb_failure f) {
+  return f == qubes::qdb_failure::disconnected || f == qubes::qdb_failure::busy;
+}
 
 // Compiles one client's keys into a snapshot for the firewall (deny-all on any error).
 void load_client_rules(config_actor_t* self, const std::string& ip_text) {
@@ -38,6 +62,13 @@ void load_client_rules(config_actor_t* self, const std::string& ip_text) {
   auto prefix = std::string{qubes::firewall_prefix} + ip_text + "/";
   self->state.qdb->multiread(prefix, [self, ip = *ip, ip_text](qubes::qdb_reply<qubes::qdb_entries> reply) {
     auto& st = self->state;
+    if (!reply && transient(reply.error())) {
+      if (reply.error() == qubes::qdb_failure::busy) {
+        st.retry_clients.insert(ip_text);
+        retry_later(self);
+      }
+      return;
+    }
     rules::ruleset set;
     if (!reply) {
       set = rules::deny_all({rules::rule_error_kind::missing_policy, "policy",
@@ -61,7 +92,14 @@ void load_client_rules(config_actor_t* self, const std::string& ip_text) {
 
 void load_connected_ips(config_actor_t* self) {
   self->state.qdb->read("/connected-ips", [self](qubes::qdb_reply<std::string> reply) {
-    connected_ips c;
+    if (!reply && transient(reply.error())) {
+      if (reply.error() == qubes::qdb_failure::busy) {
+        self->state.retry_connected_ips = true;
+        retry_later(self);
+      }
+      return;
+    }
+    connected_ips c;  // the key gone (not_found) or refused: nobody is connected
     if (reply) {
       std::string_view text = *reply;
       while (!text.empty()) {
@@ -79,7 +117,15 @@ void load_connected_ips(config_actor_t* self) {
 void load_all(config_actor_t* self) {
   self->state.qdb->list(std::string{qubes::firewall_prefix},
                         [self](qubes::qdb_reply<std::vector<std::string>> keys) {
-                          if (!keys) return;
+                          if (!keys) {
+                            // Disconnected: the reconnect reads everything. The daemon's own
+                            // error: nothing to go on, the rules stay as they are.
+                            if (keys.error() == qubes::qdb_failure::busy) {
+                              self->state.retry_all = true;
+                              retry_later(self);
+                            }
+                            return;
+                          }
                           std::set<std::string> clients;
                           for (const auto& k : *keys) {
                             std::string_view rest = std::string_view{k}.substr(qubes::firewall_prefix.size());
@@ -136,7 +182,7 @@ config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_c
     log_warning("QubesDB connection lost (" + detail + "), reconnecting in " + std::to_string(delay.count()) + " ms");
     self->delayed_send(self, delay, restart_atom_v);
   };
-  st.qdb = std::make_unique<qubes::qdb_client>(st.config.qubesdb_socket, std::move(h));
+  st.qdb = std::make_unique<qubes::qdb_client>(st.config.qubesdb_socket, std::move(h), st.config.limits);
   st.qdb->watch(std::string{qubes::firewall_prefix});
   st.qdb->watch("/connected-ips");
   self->attach_functor([io, self] {
@@ -152,7 +198,19 @@ config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_c
         rearm(self);
       },
       [self](restart_atom) {
-        if (!self->state.qdb->connected()) try_connect(self);
+        auto& s = self->state;
+        s.retry_scheduled = false;
+        if (!s.qdb->connected()) return try_connect(self);  // a reconnect reads everything
+        if (std::exchange(s.retry_all, false)) {
+          s.retry_clients.clear();
+          s.retry_connected_ips = false;
+          load_all(self);
+          return rearm(self);
+        }
+        auto clients = std::exchange(s.retry_clients, {});
+        for (const auto& c : clients) load_client_rules(self, c);
+        if (std::exchange(s.retry_connected_ips, false)) load_connected_ips(self);
+        rearm(self);
       },
       [self](reload_atom) {
         if (self->state.qdb->connected()) {

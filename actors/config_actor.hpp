@@ -10,11 +10,13 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/reactor.hpp"
+#include "qubes/qdb_client.hpp"
 
 namespace aw::actors {
 
 struct config_actor_config {
   std::string qubesdb_socket = "/var/run/qubes/qubesdb.sock";
+  qubes::qdb_client_limits limits = {};
 };
 
 // Answers stats_atom with config.* counter lines.

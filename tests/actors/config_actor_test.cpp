@@ -44,12 +44,16 @@ struct daemon_thread {
 // Receives what the config actor sends to "the firewall".
 struct recorder {
   caf::scoped_actor& self;
-  std::map<std::string, rules::ruleset_ptr> rules;
+  std::map<std::string, rules::ruleset_ptr> rules;  // the last snapshot per client
+  std::vector<std::pair<std::string, rules::ruleset_ptr>> history;  // every snapshot, in order
   std::vector<proto::ipv4_address> connected;
   void drain(std::chrono::milliseconds wait) {
     bool more = true;
     while (more) {
-      self->receive([&](const actors::client_rules& r) { rules[r.client.to_string()] = r.rules; },
+      self->receive([&](const actors::client_rules& r) {
+                      rules[r.client.to_string()] = r.rules;
+                      history.emplace_back(r.client.to_string(), r.rules);
+                    },
                     [&](const actors::connected_ips& c) { connected = c.ips; },
                     caf::after(wait) >> [&] { more = false; });
     }
@@ -67,7 +71,7 @@ TEST_CASE("config actor: loads every client's rules and /connected-ips, then fol
   caf::scoped_actor self{sys};
   // The scoped actor stands in for the firewall (it receives what the config actor sends).
   auto cfg_actor = actors::spawn_config_actor(sys, {path}, io, caf::actor_cast<actors::firewall_actor>(self));
-  recorder rec{self, {}, {}};
+  recorder rec{self, {}, {}, {}};
   rec.drain(500ms);
 
   REQUIRE(rec.rules.count("10.137.0.10") == 1);
@@ -103,5 +107,35 @@ TEST_CASE("config actor: loads every client's rules and /connected-ips, then fol
     REQUIRE(rec.rules.count("10.137.0.10") == 1);
     CHECK(rec.rules["10.137.0.10"]->policy == rules::action::accept);
   }
+  caf::anon_send_exit(cfg_actor, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("config actor: a read refused for want of a request slot is retried, never turned into deny-all") {
+  const std::string path = "/tmp/aw-config-busy-test-" + std::to_string(::getpid()) + ".sock";
+  daemon_thread db{path, initial_keys};
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::actorwall>();
+  actors::reactor io;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  // One request in flight at a time: the initial load's list, its reads and the
+  // /connected-ips read already queue behind each other.
+  auto cfg_actor = actors::spawn_config_actor(sys, {path, {.max_outstanding = 1}}, io,
+                                              caf::actor_cast<actors::firewall_actor>(self));
+  recorder rec{self, {}, {}, {}};
+  for (int i = 0; i < 10 && (rec.rules.size() < 2 || rec.connected.empty()); ++i) rec.drain(200ms);
+  CHECK(rec.rules.count("10.137.0.10") == 1);
+  CHECK(rec.connected.size() == 3);
+  db.db->post([](qubes::fake_qubesdb& d) {
+    d.set("/qubes-firewall/10.137.0.10/policy", "accept");
+    for (int i = 0; i < 20; ++i) d.set("/qubes-firewall/10.137.0.10", "");
+  });
+  for (int i = 0; i < 5; ++i) rec.drain(200ms);
+  std::size_t refused = 0;
+  for (const auto& [client, r] : rec.history) refused += client == "10.137.0.10" && r->failed_closed() ? 1u : 0u;
+  CHECK(refused == 0);
+  REQUIRE(rec.rules.count("10.137.0.10") == 1);
+  CHECK_FALSE(rec.rules["10.137.0.10"]->failed_closed());
+  CHECK(rec.rules["10.137.0.10"]->policy == rules::action::accept);
   caf::anon_send_exit(cfg_actor, caf::exit_reason::user_shutdown);
 }
