@@ -255,8 +255,10 @@ nat_result nat_engine::icmp_error_out(const packet& p, clock_time now, buffer_po
   auto q = inspect_icmp_error(p);
   if (!q) return q.error();
   if (q->outer_dst == config_.external_address) return nat_drop::hairpin_unsupported;
-  // The quote is a datagram the client received: from a remote to the client.
-  if (q->dst != q->outer_src) return nat_drop::icmp_error_no_mapping;
+  // The quote is a datagram the client received: from a remote to the client,
+  // and the error goes back to that remote. Any other destination would let a
+  // client send what it likes to any host past its rules (conntrack refuses it too).
+  if (q->dst != q->outer_src || q->outer_dst != q->src) return nat_drop::icmp_error_no_mapping;
   const std::uint32_t m = find_mapping({q->dst, q->dst_port, q->proto});
   if (m == npos) return nat_drop::icmp_error_no_mapping;
   const std::uint16_t rport = q->proto == nat_protocol::icmp ? std::uint16_t{0} : q->src_port;

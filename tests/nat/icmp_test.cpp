@@ -194,6 +194,18 @@ TEST_CASE("RFC 5508 REQ-5: an outbound error from a client about inbound traffic
   CHECK(q.inner == with_ttl(udp_bytes(remote_1, 53, external, ext), 63));
 }
 
+TEST_CASE("RFC 5508: a client's error goes only to the remote its quote came from (no way past the rules)") {
+  rig r;
+  auto ext = r.udp_out(client_a, 40000, remote_1, 53);
+  auto in = r.in(udp_bytes(remote_1, 53, external, ext));
+  REQUIRE(in);
+  // The quote is genuine; the outer destination is another host.
+  auto err = icmp_error_bytes(client_a, remote_2, icmp_type::dest_unreachable, icmp_unreach::port, contents(in->pkt));
+  auto t = r.out(err);
+  REQUIRE_FALSE(t);
+  CHECK(t.error() == nat_drop::icmp_error_no_mapping);
+}
+
 TEST_CASE("RFC 5508 REQ-3: an error with a bad ICMP checksum is dropped") {
   rig r;
   auto sent = r.out_new(udp_bytes(client_a, 40000, remote_1, 53));
