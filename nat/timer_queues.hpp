@@ -2,7 +2,9 @@
 // an entry was queued, so expiring is O(1) per expired entry and independent of the table
 // size. A refresh records the time and moves the entry to the tail only when its queue
 // position is a granule (1 s) old: a busy flow costs one store per packet, not four
-// scattered list writes; due() requeues an entry whose position is stale. The nodes live
+// scattered list writes. The price: an entry refreshed within the granule after it was
+// queued is due up to a granule after its place says, and stops the walk meanwhile, so
+// the entries behind it may expire up to one granule late (never early). The nodes live
 // inside the caller's slots (one cache line with the session they time).
 #pragma once
 
@@ -69,18 +71,16 @@ class timer_queues {
   }
   // The entry queued after id in its class; npos at the tail.
   [[nodiscard]] std::uint32_t next(std::uint32_t id) const noexcept { return node(id).links.next; }
-  // Some entry whose deadline is at or before now; npos when none is due.
-  // Amortised O(1): an entry refreshed since it was queued moves to the tail.
-  [[nodiscard]] std::uint32_t due(clock_time now) noexcept {
+  // Some entry whose deadline is at or before now; npos when none is due (see
+  // above: entries behind a head refreshed within its granule wait for it). O(1).
+  [[nodiscard]] std::uint32_t due(clock_time now) const noexcept {
     for (std::size_t c = 0; c < timeout_class_count; ++c) {
-      list_head& h = heads_[c];
-      while (h.first != npos) {
-        const std::uint32_t id = h.first;
-        const timer_node& n = node(id);
-        if (now >= n.last + timeout_[c]) return id;
-        if (now < n.queued + timeout_[c]) break;
-        requeue(id, now);  // refreshed since queued: its place is stale
-      }
+      const std::uint32_t id = heads_[c].first;
+      // The head is the first due of its class, by queued + timeout: if it is not due
+      // by its last refresh (less than a granule later), it soon is. Moving it to the
+      // tail with a deadline earlier than its neighbours' would break the order the
+      // walk relies on, and could leave it there for a whole timeout.
+      if (id != npos && now >= node(id).last + timeout_[c]) return id;
     }
     return npos;
   }

@@ -140,12 +140,36 @@ TEST_CASE("timer_queues: a refresh inside the granule does not move the entry, y
   q.refresh(0, t0 + milliseconds{700});  // within 1 s of being queued: stays at the head
   CHECK(q.front(timeout_class::udp) == 0);
   CHECK(q.due(t0 + minutes{5}) == npos);                       // 0 was refreshed: not due
-  CHECK(q.due(t0 + minutes{5} + milliseconds{500}) == 1);      // exactly at 1's deadline
-  q.remove(1);
+  CHECK(q.due(t0 + minutes{5} + milliseconds{500}) == npos);   // 1 is, behind 0: within a granule
   CHECK(q.due(t0 + minutes{5} + milliseconds{699}) == npos);
-  CHECK(q.due(t0 + minutes{5} + milliseconds{700}) == 0);
+  CHECK(q.due(t0 + minutes{5} + milliseconds{700}) == 0);      // exactly at 0's deadline
+  q.remove(0);
+  CHECK(q.due(t0 + minutes{5} + milliseconds{700}) == 1);      // 200 ms late, less than a granule
   q.refresh(0, t0 + seconds{2});  // a granule later: moves to the tail
   CHECK(q.last_refresh(0) == t0 + seconds{2});
+}
+
+TEST_CASE("timer_queues: an entry refreshed within its granule still expires within a granule of its deadline") {
+  nat_timeouts to;  // udp: 5 min
+  std::vector<slot> slots(4);
+  timer_queues<slot> q{slots.data(), to};
+  using namespace std::chrono;
+  const clock_time t0 = hours{1};
+  q.add(0, timeout_class::udp, t0);
+  q.refresh(0, t0 + milliseconds{30});  // a query answered 30 ms later
+  q.add(1, timeout_class::udp, t0 + seconds{1});
+  q.add(2, timeout_class::udp, t0 + seconds{2});
+  q.add(3, timeout_class::udp, t0 + seconds{3});
+  // The engine's 1 s tick.
+  for (auto now = t0 + seconds{1}; now <= t0 + minutes{5}; now += seconds{1}) CHECK(q.due(now) == npos);
+  std::set<std::uint32_t> reaped;
+  const auto tick = t0 + minutes{5} + seconds{1};
+  for (auto id = q.due(tick); id != npos; id = q.due(tick)) {
+    CHECK(q.expired(id, tick));
+    reaped.insert(id);
+    q.remove(id);
+  }
+  CHECK(reaped == std::set<std::uint32_t>{0, 1});  // 0 at most a granule late, 1 on time
 }
 
 TEST_CASE("counters: every drop reason and event has its own stable name") {
