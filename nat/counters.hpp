@@ -22,6 +22,8 @@ namespace aw::nat {
   X(not_external_destination, "not_external_destination")                 \
   X(out_of_ports, "out_of_ports")                                         \
   X(client_cap, "client_mapping_cap")                                     \
+  X(client_session_cap, "client_session_cap")                             \
+  X(tcp_rst_without_session, "tcp_rst_without_session")                   \
   X(table_full, "table_full")                                             \
   X(hairpin_disabled, "hairpin_disabled")                                 \
   X(hairpin_unsupported, "hairpin_unsupported")                           \

@@ -156,6 +156,10 @@ nat_result nat_engine::outbound_impl(const packet& p, clock_time now, buffer_poo
   std::uint32_t s = live_session({k, f.dst, rport}, now);
   if (s == npos) {
     if (!create) return nat_drop::no_session;
+    // A reset for a connection we do not know ends nothing: conntrack tracks no
+    // state for it either, and it must not open a session (or a mapping).
+    if (f.proto == nat_protocol::tcp && (f.tcp_flags & proto::tcp_flag::rst) != 0)
+      return nat_drop::tcp_rst_without_session;
     auto c = create_session(k, f.dst, rport, f.tcp_flags, now);
     if (!c) return c.error();
     s = *c;
@@ -405,12 +409,14 @@ void nat_engine::touch(std::uint32_t s, direction d, std::uint8_t tcp_flags, clo
 result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k, ipv4_address remote,
                                                            std::uint16_t remote_port, std::uint8_t tcp_flags,
                                                            clock_time now) noexcept {
+  auto client_of = [&] {
+    return client_index_.find(client_hash(k.client), [&](std::uint32_t i) { return clients_[i].address == k.client; });
+  };
+  if (const std::uint32_t c = client_of(); c != npos && clients_[c].sessions >= config_.max_sessions_per_client)
+    return nat_drop::client_session_cap;
   if (session_count() >= config_.max_sessions && !evict_for_session()) return nat_drop::table_full;
   std::uint32_t m = find_mapping(k);  // again: the eviction may have taken it
   if (m == npos) {
-    auto client_of = [&] {
-      return client_index_.find(client_hash(k.client), [&](std::uint32_t i) { return clients_[i].address == k.client; });
-    };
     std::uint32_t c = client_of();
     if (c != npos && clients_[c].mappings.size >= config_.max_mappings_per_client) return nat_drop::client_cap;
     if (config_.max_mappings_per_client == 0) return nat_drop::client_cap;
@@ -445,6 +451,7 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
   ss.external_port = mappings_[m].external_port;
   ss.live = true;
   ss.tcp = tcp_tracker::start(tcp_flags);
+  ++clients_[mappings_[m].client].sessions;
   session_index_.insert(slot_hash(hash(ss.key)), s);
   group_add(m, remote);
   list_push_back(mappings_[m].sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
@@ -502,6 +509,7 @@ void nat_engine::remove_session(std::uint32_t s) noexcept {
   timers_.remove(s);
   ss.live = false;
   free_sessions_.push_back(s);
+  --clients_[mappings_[m].client].sessions;
   if (mappings_[m].sessions.empty()) remove_mapping(m);
 }
 
@@ -516,6 +524,7 @@ void nat_engine::remove_mapping(std::uint32_t m) noexcept {
     timers_.remove(s);
     ss.live = false;
     free_sessions_.push_back(s);
+    --clients_[mm.client].sessions;
   }
   mapping_index_.erase(slot_hash(hash(mm.key)), m);
   by_external_[static_cast<std::size_t>(mm.key.proto)][mm.external_port] = external_entry{};
@@ -688,8 +697,15 @@ const char* nat_engine::audit() const noexcept {
   }
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
     if (client_index_.find(client_hash(clients_[c].address),
-                           [&](std::uint32_t i) { return i == c; }) == c)
-      ++live_clients;
+                           [&](std::uint32_t i) { return i == c; }) != c)
+      continue;
+    ++live_clients;
+    std::size_t sessions = 0, n = 0;
+    for (std::uint32_t m = clients_[c].mappings.first; m != npos; m = mappings_[m].client_links.next, ++n) {
+      if (n > mappings_.size()) return "client mapping list loops";
+      sessions += mappings_[m].sessions.size;
+    }
+    if (sessions != clients_[c].sessions) return "client session count is wrong";
   }
   if (live_m != mapping_count() || live_m != mapping_index_.size()) return "mapping count disagrees";
   std::size_t grouped = 0, used_groups = 0;

@@ -144,6 +144,7 @@ class nat_engine {
   struct client_entry {
     proto::ipv4_address address;
     list_head mappings;
+    std::uint32_t sessions = 0;
   };
   struct flow;  // a parsed packet
 

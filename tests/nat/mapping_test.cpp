@@ -202,6 +202,7 @@ TEST_CASE("RFC 6056: port choice is randomised, and reproducible under a seed") 
 TEST_CASE("out_of_ports: all 65535 UDP ports exhausted (per-client cap raised), counted, and recovery as entries expire") {
   auto c = test_config();
   c.max_mappings_per_client = 65536;
+  c.max_sessions_per_client = 65536;
   c.max_sessions = 65536;
   c.max_mappings = 65536;
   rig r{c};
@@ -286,6 +287,59 @@ TEST_CASE("bounded table: established TCP is never evicted, a new flow is refuse
   CHECK(t.error() == nat_drop::table_full);
   CHECK(r.engine.counters()[nat_drop::table_full] == 1);
   CHECK(r.engine.session_count() == 2);
+}
+
+TEST_CASE("per-client session cap: one client's established sessions cannot fill the table, others are unaffected") {
+  auto c = test_config();
+  c.max_sessions_per_client = 3;
+  rig r{c};
+  // One source port, three remotes' ports that answer: three established sessions.
+  for (std::uint16_t p = 1; p <= 3; ++p) {
+    auto t = r.out_new(tcp_bytes(client_a, 3000, remote_1, p, tcp_flag::syn));
+    REQUIRE(t);
+    REQUIRE(r.in(tcp_bytes(remote_1, p, external, look(t->pkt).sport, tcp_flag::syn | tcp_flag::ack)));
+  }
+  auto t = r.out_new(tcp_bytes(client_a, 3000, remote_1, 4, tcp_flag::syn));
+  REQUIRE_FALSE(t);
+  CHECK(t.error() == nat_drop::client_session_cap);
+  CHECK(r.engine.counters()[nat_drop::client_session_cap] == 1);
+  CHECK(r.out_new(udp_bytes(client_b, 5555, remote_1, 53)));
+  // A session that goes makes room again.
+  CHECK(r.out(tcp_bytes(client_a, 3000, remote_1, 1, tcp_flag::rst)));
+  r.now += std::chrono::minutes{5};
+  (void)r.engine.expire(r.now);
+  CHECK(r.out_new(tcp_bytes(client_a, 3000, remote_1, 4, tcp_flag::syn)));
+  AW_CHECK_AUDIT(r.engine);
+}
+
+TEST_CASE("an outbound RST that matches no session is dropped: it opens neither a session nor a mapping") {
+  rig r;
+  auto t = r.out_new(tcp_bytes(client_a, 3000, remote_1, 443, tcp_flag::rst | tcp_flag::ack));
+  REQUIRE_FALSE(t);
+  CHECK(t.error() == nat_drop::tcp_rst_without_session);
+  CHECK(r.engine.session_count() == 0);
+  CHECK(r.engine.mapping_count() == 0);
+}
+
+TEST_CASE("TCP picked up mid-stream (no SYN) is transitory and evictable until the remote answers") {
+  auto c = test_config();
+  c.max_sessions = 2;
+  rig r{c};
+  // ACKs to nowhere: they must not fill the table with sessions that are never evicted.
+  REQUIRE(r.out_new(tcp_bytes(client_a, 3000, remote_1, 1, tcp_flag::ack)));
+  r.now += 1s;
+  REQUIRE(r.out_new(tcp_bytes(client_a, 3000, remote_1, 2, tcp_flag::ack)));
+  r.now += 1s;
+  REQUIRE(r.out_new(udp_bytes(client_b, 5555, remote_1, 53)));
+  CHECK(r.engine.counters()[nat_event::sessions_evicted] == 1);
+  // One the remote answers is established: kept past the transitory 4 minutes.
+  auto ext = r.engine.external_port(nat_protocol::tcp, client_a, 3000);
+  REQUIRE(ext);
+  REQUIRE(r.in(tcp_bytes(remote_1, 2, external, *ext, tcp_flag::ack)));
+  r.now += std::chrono::minutes{5};
+  (void)r.engine.expire(r.now);
+  CHECK(r.engine.external_port(nat_protocol::tcp, client_a, 3000));
+  AW_CHECK_AUDIT(r.engine);
 }
 
 TEST_CASE("bounded table: at max_mappings a mapping with a single idle session makes room") {

@@ -123,7 +123,11 @@ TEST_CASE("tcp_tracker: SYN out + SYN-ACK in is established, FIN both ways or RS
   CHECK(t.established());
   t.update(direction::inbound, tf::fin | tf::ack);
   CHECK(t.timeout() == timeout_class::tcp_transitory);
-  auto r = tcp_tracker::start(tf::ack);  // picked up mid-stream
+  auto r = tcp_tracker::start(tf::ack);  // picked up mid-stream: not until the remote answers
+  CHECK_FALSE(r.established());
+  r.update(direction::outbound, tf::ack);
+  CHECK_FALSE(r.established());
+  r.update(direction::inbound, tf::ack);
   CHECK(r.established());
   r.update(direction::inbound, tf::rst);
   CHECK_FALSE(r.established());
