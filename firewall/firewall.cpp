@@ -188,8 +188,10 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
 
   const ipv4_address dst = v->dst();
   if (martian(dst)) return drop(stats, drop_reason::martian_destination);
-  if (dst == config_.gateway) {
-    // The firewall itself answers pings to the clients' gateway and refuses the rest.
+  if (dst == config_.gateway || dst == config_.uplink_address) {
+    // The firewall itself answers pings to the clients' gateway (and its own uplink
+    // address, where the two differ) and refuses the rest: nothing reaches the NAT's
+    // hairpin, through which two clients could otherwise talk to each other.
     if (is_echo_request(*v)) {
       if (!c.icmp_budget.allow(now)) return drop(stats, drop_reason::icmp_rate_limited);
       auto reply = make_echo_reply(p, pool);
@@ -200,7 +202,7 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
       return;
     }
     drop(stats, drop_reason::to_firewall);
-    return answer(p, icmp_type::dest_unreachable, icmp_unreach::host_prohibited, 0, config_.gateway, egress::client,
+    return answer(p, icmp_type::dest_unreachable, icmp_unreach::host_prohibited, 0, dst, egress::client,
                   client, c.icmp_budget, stats, now, pool, out);
   }
   if (connected_ips_.contains(dst) || clients_.contains(dst)) return drop(stats, drop_reason::client_to_client);

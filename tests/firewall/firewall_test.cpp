@@ -238,6 +238,39 @@ TEST_CASE("firewall: the gateway answers pings and refuses everything else with 
   CHECK(t.dropped(drop_reason::to_firewall) == 1);
 }
 
+TEST_CASE("firewall: where the uplink address is not the gateway, a client reaches neither (no hairpin between clients)") {
+  firewall_config c = config();
+  const ipv4_address uplink = ipv4_address::from_octets(10, 137, 0, 99);
+  c.uplink_address = uplink;
+  firewall f{c};
+  buffer_pool pool;
+  std::vector<outgoing> out;
+  f.add_client(client_a);
+  f.add_client(client_b);
+  f.set_rules(client_a, rules_of("accept", {}));
+  f.set_rules(client_b, rules_of("accept", {}));
+  // Client b opens a UDP mapping towards the Internet...
+  auto send = [&](ipv4_address from, const byte_vector& b) {
+    packet p = *make_packet(pool, b, {});
+    f.from_client(from, std::span<const packet>{&p, 1}, 1s, pool, out);
+  };
+  send(client_b, udp_packet({.src = client_b, .dst = remote}, 5000, 53, payload_of(8)));
+  REQUIRE(out.size() == 1);
+  const std::uint16_t ext = load16(out.back().pkt.head().data() + 20);
+  // ...and client a sends to that external endpoint: refused as traffic to the firewall.
+  send(client_a, udp_packet({.src = client_a, .dst = uplink}, 6000, ext, payload_of(8)));
+  CHECK(f.totals().dropped(drop_reason::to_firewall) == 1);
+  REQUIRE(out.size() == 2);
+  CHECK(out.back().to == egress::client);
+  auto d = dissect_ip([&] {
+    byte_vector b(out.back().pkt.size());
+    out.back().pkt.copy_to(b);
+    return b;
+  }());
+  CHECK(d.icmp->code == icmp_unreach::host_prohibited);
+  CHECK(d.ipv4->src == uplink);
+}
+
 TEST_CASE("firewall: TTL 1 from a client answers time exceeded from the gateway (traceroute's first hop)") {
   fixture t;
   t.send_from(client_a, udp_packet({.src = client_a, .dst = remote, .ttl = 1}, 40000, 33434, {}));
