@@ -2,6 +2,9 @@
 // hostile-frontend suite, teardown in flight, and a 1,000-frame round trip.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <random>
 
 #include "raw_frontend.hpp"
@@ -218,6 +221,25 @@ TEST_CASE("netback rx: with too few buffers frames wait (bounded) and go out whe
   CHECK(rx[2].bytes == frame_of(100, 2));
 }
 
+TEST_CASE("netback rx: a frontend that posts no buffers holds at most rx_backlog_bytes of others' frames") {
+  // Each queued frame keeps its payload in the pool of the port it came from (the
+  // uplink's, shared by every client): a stalled client may pin only a few blocks.
+  sim_machine m;
+  proto::buffer_pool pool;
+  raw_frontend f(*m.hv, 5);
+  netback::connection_config cfg;
+  cfg.rx_backlog_bytes = 1000;
+  auto c = connect(m, f, cfg);
+  std::vector<proto::packet> frames;
+  for (std::uint32_t i = 0; i < 5; ++i) frames.push_back(proto::make_packet(pool, frame_of(300, i)).value());
+  CHECK(c->send(frames) == 3);  // 3 x 300 bytes fit under 1000, the 4th would not
+  CHECK(rx_drops(*c, rx_drop::no_buffers) == 2);
+  f.post_rx(0, 8);
+  drain(*c, pool);
+  CHECK(f.take_rx().size() == 3);
+  CHECK(c->send(std::span{frames}.first(3)) == 3);  // the bytes went with the frames
+}
+
 TEST_CASE("netback rx: a frame over one page is refused (counted) when the frontend has no feature-sg") {
   sim_machine m;
   proto::buffer_pool pool;
@@ -400,6 +422,60 @@ TEST_CASE("netback hostile: read-only grants posted for rx fail the copy, answer
   CHECK(rx[0].error);
   CHECK(rx_drops(*c, rx_drop::copy_failed) == 1);
   check_aftermath(m, c, pool);
+}
+
+TEST_CASE("netback hostile: notifications that bring no work get their unmask put off (XSA-332), real work still served") {
+  sim_machine m;
+  proto::buffer_pool pool;
+  raw_frontend f(*m.hv, 5);
+  auto c = connect(m, f);
+  (void)drain(*c, pool);  // the connect-time kick
+  // A frontend notifying in a loop without requests: each one wakes us while the
+  // port is unmasked; after a few the unmask waits for a timer.
+  std::size_t wakes = 0;
+  for (int i = 0; i < 200; ++i) {
+    (void)f.events->notify(f.port);
+    if (!readable(c->fd())) continue;
+    ++wakes;
+    (void)drain(*c, pool);
+  }
+  CHECK(c->counters().spurious_events >= 9);
+  CHECK(c->counters().events_deferred >= 1);
+  CHECK(wakes < 20);  // the rest met a masked port: no wake-up, no pass over the rings
+  // Real work is still noticed: at the timer at the latest, then at once again.
+  auto frame = frame_of(100, 7);
+  f.send_frame(frame, 0, 1);
+  f.push_tx();
+  std::vector<proto::packet> got;
+  for (int i = 0; i < 400 && got.empty(); ++i) {
+    if (readable(c->fd())) got = drain(*c, pool);
+    else std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
+  REQUIRE(got.size() == 1);
+  CHECK(bytes_of(got[0]) == frame);
+  f.take_tx_responses();
+  for (int i = 0; i < 50 && readable(c->fd()); ++i) (void)drain(*c, pool);  // the timer, if it is still set
+  f.send_frame(frame, 0, 2);
+  f.push_tx();
+  CHECK(readable(c->fd()));  // unmasked again after work: an event at once
+  CHECK(drain(*c, pool).size() == 1);
+  check_other_client_unaffected(m, pool);
+}
+
+TEST_CASE("netback: a well-behaved frontend's events are never put off") {
+  sim_machine m;
+  proto::buffer_pool pool;
+  raw_frontend f(*m.hv, 5);
+  auto c = connect(m, f);
+  (void)drain(*c, pool);
+  for (std::uint16_t i = 0; i < 300; ++i) {
+    f.send_frame(frame_of(60, i), i % 64, i);
+    f.push_tx();
+    REQUIRE(readable(c->fd()));
+    CHECK(drain(*c, pool).size() == 1);
+    f.take_tx_responses();
+  }
+  CHECK(c->counters().events_deferred == 0);
 }
 
 TEST_CASE("netback hostile: a flood without notifications is served in bounded steps") {

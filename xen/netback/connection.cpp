@@ -4,6 +4,7 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,8 +94,9 @@ xen_result<std::unique_ptr<connection>> connection::connect(std::unique_ptr<gran
 
   c->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   c->kick_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (c->epoll_fd_ < 0 || c->kick_fd_ < 0) return from_errno(errno);
-  for (int fd : {c->events_->fd(), c->kick_fd_}) {
+  c->defer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (c->epoll_fd_ < 0 || c->kick_fd_ < 0 || c->defer_fd_ < 0) return from_errno(errno);
+  for (int fd : {c->events_->fd(), c->kick_fd_, c->defer_fd_}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
@@ -110,6 +112,7 @@ xen_result<std::unique_ptr<connection>> connection::connect(std::unique_ptr<gran
 connection::~connection() {
   close();
   if (kick_fd_ >= 0) ::close(kick_fd_);
+  if (defer_fd_ >= 0) ::close(defer_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
@@ -119,10 +122,17 @@ void connection::close() noexcept {
   if (tx_local_ != 0) (void)events_->unbind(tx_local_);
   if (rx_local_ != 0 && rx_local_ != tx_local_) (void)events_->unbind(rx_local_);
   tx_local_ = rx_local_ = 0;
+  fired_.clear();
   tx_ring_.reset();
   rx_ring_.reset();
   counters_.rx_drops[static_cast<std::size_t>(rx_drop::closed)] += rx_backlog_.size();
   rx_backlog_.clear();
+  rx_backlog_bytes_ = 0;
+}
+
+void connection::pop_rx_backlog() noexcept {
+  rx_backlog_bytes_ -= rx_backlog_.front().size();
+  rx_backlog_.pop_front();
 }
 
 void connection::fail(netback_fatal why) noexcept {
@@ -135,26 +145,61 @@ void connection::kick() noexcept {
   (void)::write(kick_fd_, &one, sizeof one);
 }
 
+// Takes the fired ports; they stay masked until settle_events(). An event sent
+// meanwhile is kept pending by the channel and raised again at the unmask: the
+// rings are always looked at after any notification, late at worst.
 void connection::drain_events() {
   std::uint64_t n = 0;
   if (::read(kick_fd_, &n, sizeof n) == sizeof n) counters_.kicks += n;
+  if (::read(defer_fd_, &n, sizeof n) == sizeof n) deferred_ = false;  // the wait is over
+  events_this_call_ = false;
   for (;;) {
     auto p = events_->pending();
     if (!p) return fail(netback_fatal::event_channel_failed);
     if (!*p) return;
     ++counters_.events;
-    // Unmasked before the rings are read: an event that arrives meanwhile
-    // wakes us again (at worst spuriously), never gets lost.
-    if (!events_->unmask(**p)) return fail(netback_fatal::event_channel_failed);
+    events_this_call_ = true;
+    if (std::find(fired_.begin(), fired_.end(), **p) == fired_.end()) fired_.push_back(**p);
   }
+}
+
+void connection::settle_events(bool worked) {
+  constexpr std::uint32_t tolerated = 8;  // a frontend's own timing makes a few harmless
+  if (worked) {
+    spurious_run_ = 0;
+  } else if (events_this_call_) {
+    ++counters_.spurious_events;
+    ++spurious_run_;
+  }
+  if (deferred_ || fired_.empty()) return;
+  // Deferred only right after a spurious event: when the wait ends with nothing new,
+  // the ports are unmasked (the run is kept: the next spurious event waits longer).
+  if (spurious_run_ > tolerated && events_this_call_ && !worked) {
+    // 1 ms, doubling with the run, at most 128 ms: the ports stay masked until then.
+    const std::uint32_t shift = std::min<std::uint32_t>(spurious_run_ - tolerated - 1, 7);
+    const long ms = 1L << shift;
+    itimerspec t{};
+    t.it_value.tv_sec = ms / 1000;
+    t.it_value.tv_nsec = (ms % 1000) * 1'000'000L;
+    if (::timerfd_settime(defer_fd_, 0, &t, nullptr) == 0) {
+      deferred_ = true;
+      ++counters_.events_deferred;
+      return;
+    }
+  }
+  for (evtchn_port port : fired_)
+    if (!events_->unmask(port)) return fail(netback_fatal::event_channel_failed);
+  fired_.clear();
 }
 
 std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
   if (closed()) return 0;
   drain_events();
+  const std::uint32_t tx_seen = tx_back_.req_cons, rx_seen = rx_back_.req_cons;
   if (!closed()) flush_rx();
   const std::size_t before = out.size();
   if (!closed()) process_tx(out, max, pool);
+  if (!closed()) settle_events(tx_back_.req_cons != tx_seen || rx_back_.req_cons != rx_seen);
   return out.size() - before;
 }
 
@@ -268,12 +313,13 @@ std::size_t connection::send(std::span<const proto::packet> frames) {
   }
   std::size_t taken = 0;
   for (const auto& f : frames) {
-    if (rx_backlog_.size() >= config_.rx_backlog) {
+    if (rx_backlog_.size() >= config_.rx_backlog || rx_backlog_bytes_ + f.size() > config_.rx_backlog_bytes) {
       ++counters_.rx_drops[static_cast<std::size_t>(rx_drop::no_buffers)];
       continue;
     }
     auto p = prepare_rx(f);
     if (!p) continue;
+    rx_backlog_bytes_ += p->size();
     rx_backlog_.push_back(std::move(*p));
     ++taken;
   }
@@ -308,7 +354,7 @@ void connection::flush_rx() {
       const std::uint32_t needed = data_slots + (gso ? 1u : 0u);
       if (needed > ring.size()) {  // can never fit
         ++counters_.rx_drops[static_cast<std::size_t>(rx_drop::too_big)];
-        rx_backlog_.pop_front();
+        pop_rx_backlog();
         continue;
       }
       if (prod - rx_back_.req_cons < needed) break;  // wait for the frontend to post buffers
@@ -338,7 +384,7 @@ void connection::flush_rx() {
       p.end_slot = slots.size();
       p.end_segment = segments_.size();
       batch.push_back(std::move(p));
-      rx_backlog_.pop_front();
+      pop_rx_backlog();
     }
     if (!segments_.empty() && !grants_->copy(segments_)) return fail(netback_fatal::grant_copy_call_failed);
 
@@ -383,10 +429,8 @@ void connection::flush_rx() {
     }
     rx_back_.rsp_prod_pvt = rx_back_.req_cons;
     if (!batch.empty() && netif::push_responses(ring, rx_back_)) (void)events_->notify(rx_local_);
-    if (rx_backlog_.empty()) {
-      (void)netif::final_check_for_requests(ring, rx_back_);
-      return;
-    }
+    // Nothing waits: no need to hear of every buffer the frontend posts.
+    if (rx_backlog_.empty()) return;
     // Short of buffers: ask to be told when more are posted; look once more.
     if (!netif::final_check_for_requests(ring, rx_back_)) return;
   }
@@ -400,6 +444,8 @@ connection_counters& connection_counters::operator+=(const connection_counters& 
   rx_bytes += o.rx_bytes;
   events += o.events;
   kicks += o.kicks;
+  spurious_events += o.spurious_events;
+  events_deferred += o.events_deferred;
   for (std::size_t i = 0; i < tx_drops.size(); ++i) tx_drops[i] += o.tx_drops[i];
   for (std::size_t i = 0; i < rx_drops.size(); ++i) rx_drops[i] += o.rx_drops[i];
   if (o.fatal) fatal = o.fatal;
@@ -415,6 +461,8 @@ std::string format_counters(const connection_counters& c, const std::string& pre
   line("rx_packets", c.rx_packets);
   line("rx_bytes", c.rx_bytes);
   line("events", c.events);
+  line("spurious_events", c.spurious_events);
+  line("events_deferred", c.events_deferred);
   for (std::size_t i = 0; i < tx_drop_count; ++i) line(tx_drop_names[i], c.tx_drops[i]);
   for (std::size_t i = 0; i < rx_drop_count; ++i) line(rx_drop_names[i], c.rx_drops[i]);
   if (c.fatal) line(to_string(*c.fatal), 1);

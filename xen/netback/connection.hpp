@@ -38,6 +38,10 @@ struct connection_config {
   tx_limits tx;                       // what we offered and accept
   std::uint32_t tx_packets_per_call = 256;  // work bound per receive(): one flooding client cannot starve others
   std::size_t rx_backlog = 256;       // packets waiting for rx buffers; more are dropped
+  // ...and their bytes: a queued frame holds its payload block in the pool of the port
+  // it came from (the uplink's: 256 large blocks for every client), so a client that
+  // stops posting buffers must hold only a few of them (16 GSO packets), not all.
+  std::size_t rx_backlog_bytes = std::size_t{1} << 20;
 };
 
 #define AW_NETBACK_RX_DROPS(X)                                                  \
@@ -54,6 +58,8 @@ struct connection_counters {
   std::uint64_t tx_packets = 0, tx_bytes = 0, tx_gso_packets = 0;
   std::uint64_t rx_packets = 0, rx_bytes = 0;
   std::uint64_t events = 0, kicks = 0;
+  // Events that brought no work, and how often their unmask was put off for it.
+  std::uint64_t spurious_events = 0, events_deferred = 0;
   std::array<std::uint64_t, tx_drop_count> tx_drops{};
   std::array<std::uint64_t, rx_drop_count> rx_drops{};
   std::optional<netback_fatal> fatal;
@@ -102,6 +108,7 @@ class connection {
              connection_config config);
   void fail(netback_fatal why) noexcept;
   void drain_events();
+  void settle_events(bool worked);
   void kick() noexcept;
   void process_tx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
   void flush_rx();
@@ -117,7 +124,17 @@ class connection {
   evtchn_port tx_local_ = 0, rx_local_ = 0;
   int epoll_fd_ = -1;
   int kick_fd_ = -1;
+  // Late unmask (Linux netback's lateeoi): a fired port stays masked until its work is
+  // done; after a run of events that brought no work, its unmask waits for this timer,
+  // longer each time, so a frontend notifying in a loop costs us little (XSA-332).
+  int defer_fd_ = -1;
+  std::vector<evtchn_port> fired_;
+  bool events_this_call_ = false;
+  bool deferred_ = false;
+  std::uint32_t spurious_run_ = 0;
   std::deque<proto::packet> rx_backlog_;
+  std::size_t rx_backlog_bytes_ = 0;
+  void pop_rx_backlog() noexcept;
   proto::buffer_pool scratch_pool_;  // completed checksums on the rx side
   connection_counters counters_;
   // Per-call scratch, kept to avoid allocation: the drain's packets (chain, buffer, its
