@@ -183,6 +183,20 @@ TEST_CASE("vif backend: online=1 reconnect — a frontend that returns to Initia
   CHECK(b.m.hv->mappings_held(test::backend_dom) == 2);
 }
 
+TEST_CASE("vif backend: a frontend that starts over from Connected without closing gets InitWait and connects again") {
+  bench b;
+  b.connect_fully();
+  test::raw_frontend rings2(*b.m.hv, fe_dom);
+  netfront_xenbus front2{*b.fe, rings2};
+  front2.set_state(xenbus_state::initialising);
+  REQUIRE(b.pump([&] { return b.be_state() == "2"; }));
+  CHECK(b.m.hv->mappings_held(test::backend_dom) == 0);  // the old rings are let go
+  front2.publish_and_connect();
+  REQUIRE(b.pump([&] { return b.be_state() == "4"; }));
+  CHECK(b.vif->connects() == 2);
+  CHECK(b.m.hv->mappings_held(test::backend_dom) == 2);
+}
+
 TEST_CASE("vif backend: dom0 detach (online=0, state 5) → Closing, Closed, backend directory removed within libxl's limits") {
   bench b;
   b.connect_fully();
@@ -207,8 +221,12 @@ TEST_CASE("vif backend: a frontend that disappears (domain destroyed) is torn do
   REQUIRE(b.pump([&] { return b.be_state() == "6"; }));
   CHECK(b.m.hv->mappings_held(test::backend_dom) == 0);
   CHECK(b.be_dir_exists());
+  // dom0 detaches seconds later: Closing written over our Closed, then it waits for
+  // Closed again (and a driver domain's directory to go).
+  std::this_thread::sleep_for(600ms);  // past the removal delay (500 ms) counted from our first Closed
   REQUIRE(b.d0->write(be_path + "/online", "0"));
   REQUIRE(b.d0->write(be_path + "/state", "5"));
+  REQUIRE(b.pump([&] { return b.be_state() == "6"; }));
   REQUIRE(b.pump([&] { return !b.be_dir_exists(); }));
 }
 

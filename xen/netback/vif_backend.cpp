@@ -219,7 +219,10 @@ vif_change vif_backend::update() {
   vif_change change = vif_change::none;
   auto closed_and_maybe_removed = [&]() {
     const auto now = std::chrono::steady_clock::now();
-    if (written_ != xenbus_state::closed) {
+    // Also when the store says otherwise: dom0's detach writes Closing over our
+    // Closed (online=0, state 5) and waits for Closed again; the removal delay then
+    // counts from this answer, the moment libxl starts watching for it.
+    if (written_ != xenbus_state::closed || be != xenbus_state::closed) {
       (void)write_state(xenbus_state::closed);
       closed_at_ = now;
     }
@@ -261,6 +264,13 @@ vif_change vif_backend::update() {
   }
   const bool fresh = written_ == xenbus_state::unknown || written_ == xenbus_state::initialising;
   const bool frontend_restarting = fe == xenbus_state::initialising || fe == xenbus_state::init_wait;
+  if (frontend_restarting && (written_ == xenbus_state::connected || written_ == xenbus_state::closing)) {
+    // The frontend started over without Closing/Closed (a reset, or our watch events
+    // coalesced): drop the old rings and walk to InitWait through Closed, as Linux's
+    // set_backend_state does, instead of staying on rings nobody uses.
+    if (disconnect()) change = vif_change::disconnected;
+    (void)write_state(xenbus_state::closed);
+  }
   if (fresh || (written_ == xenbus_state::closed && frontend_restarting)) {
     if (!advertise() || !write_state(xenbus_state::init_wait)) return change;
   }
