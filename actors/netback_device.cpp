@@ -98,7 +98,11 @@ std::size_t netback_device::send(std::span<const proto::packet> frames) {
     rx_not_connected_ += frames.size();
     return 0;
   }
-  return c->send(frames);
+  const std::size_t n = c->send(frames);
+  // A fatal error on the rx side (the frontend's rx ring): tell the frontend now; the
+  // closed connection's fd would never wake us for it.
+  if (c->closed()) step();
+  return n;
 }
 
 void netback_device::close_frontend() {

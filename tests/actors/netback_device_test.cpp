@@ -77,3 +77,20 @@ TEST_CASE("netback device: InitWait at open, Connected on the frontend's keys, f
   CHECK(d->send(std::span(&got[0], 1)) == 0);
   CHECK(d->counters("vif.").find("vif.rx_packets 1\n") != std::string::npos);  // kept after the connection went
 }
+
+TEST_CASE("netback device: a fatal error found while sending to the frontend tells it Closing at once") {
+  vif_bench b;
+  b.ts.add_vif();
+  auto d = b.open();
+  std::vector<proto::packet> got;
+  b.front.publish_and_connect();
+  REQUIRE(b.run(*d, got, [&] { return d->state() == xen::xenbus_state::connected; }));
+  // The frontend claims more rx requests than its ring holds: fatal on the rx side.
+  b.rings.rx().set_req_prod(b.rings.rx_front.req_prod_pvt + 5000);
+  std::vector<std::uint8_t> frame(100, 0x42);
+  auto p = proto::make_packet(b.pool, frame).value();
+  (void)d->send(std::span(&p, 1));
+  // No event will come from a closed connection: the state changed in send() itself.
+  CHECK(d->state() == xen::xenbus_state::closing);
+  CHECK(b.m.hv->mappings_held(test::backend_dom) == 0);
+}
