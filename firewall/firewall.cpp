@@ -54,7 +54,8 @@ firewall::firewall(firewall_config config)
     : config_(std::move(config)),
       nat_(with_external(config_.nat, config_.uplink_address)),
       hosts_(std::make_shared<const rules::host_addresses>()),
-      uplink_icmp_budget_(config_.icmp_per_second, config_.icmp_burst) {
+      uplink_icmp_budget_(config_.icmp_per_second, config_.icmp_burst),
+      uplink_echo_budget_(config_.icmp_per_second, config_.icmp_burst) {
   config_.nat.external_address = config_.uplink_address;
   released_.reserve(64);
   for (auto port : config_.resolver_ports)
@@ -258,7 +259,7 @@ void firewall::uplink_packet(const packet& p, clock_time now, buffer_pool& pool,
   auto r = nat_.inbound(p, now, pool);
   if (!r && is_echo_request(*v)) {
     // A ping of the firewall's own uplink address (no client's mapping).
-    if (!uplink_icmp_budget_.allow(now)) return drop(nullptr, drop_reason::icmp_rate_limited);
+    if (!uplink_echo_budget_.allow(now)) return drop(nullptr, drop_reason::icmp_rate_limited);
     auto reply = make_echo_reply(p, pool);
     if (!reply) return drop(nullptr, drop_reason::malformed);
     out.push_back({egress::uplink, {}, std::move(*reply)});

@@ -123,7 +123,9 @@ class firewall {
   std::vector<std::uint16_t> resolver_ports_;  // sorted; those the NAT let us reserve
   std::unordered_map<proto::ipv4_address, client_state> clients_;
   std::unordered_set<proto::ipv4_address> connected_ips_;
-  token_bucket uplink_icmp_budget_;
+  token_bucket uplink_icmp_budget_;  // errors towards the uplink (time exceeded, frag needed)
+  token_bucket uplink_echo_budget_;  // replies to pings of the uplink address: apart, so a ping
+                                     // flood from anywhere cannot silence path-MTU discovery
   counters totals_;
   std::vector<nat::translation> released_;  // scratch for held fragments
 };

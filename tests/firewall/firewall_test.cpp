@@ -410,6 +410,23 @@ TEST_CASE("firewall: the uplink may ping the firewall's own address") {
   CHECK(t.last().icmp->type == icmp_type::echo_reply);
 }
 
+TEST_CASE("firewall: a ping flood of the uplink address does not use up the ICMP errors' budget") {
+  fixture t;
+  // A flow of client b, so that an inbound packet with TTL 1 has somewhere to go.
+  t.send_from(client_b, udp_packet({.src = client_b, .dst = remote}, 40000, 53, payload_of(8)));
+  REQUIRE(t.out.size() == 1);
+  REQUIRE(t.out.back().to == egress::uplink);
+  const std::uint16_t ext = load16(t.out.back().pkt.head().data() + 20);
+  for (int i = 0; i < 100; ++i)
+    t.send_from_uplink(icmp_echo({.src = router, .dst = fw}, icmp_type::echo_request, 3, static_cast<std::uint16_t>(i), {}));
+  CHECK(t.dropped(drop_reason::icmp_rate_limited) > 0);
+  t.out.clear();
+  t.send_from_uplink(udp_packet({.src = remote, .dst = fw, .ttl = 1}, 53, ext, payload_of(8)));
+  CHECK(t.dropped(drop_reason::ttl_expired) == 1);
+  REQUIRE(t.out.size() == 1);
+  CHECK(t.last().icmp->type == icmp_type::time_exceeded);
+}
+
 TEST_CASE("firewall: ping through the firewall: the echo id is NATed and the reply returns") {
   fixture t;
   t.send_from(client_a, icmp_echo(from_a_to(remote), icmp_type::echo_request, 0x77, 1, payload_of(56)));
