@@ -2,6 +2,7 @@
 #include "app/status_server.hpp"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -20,9 +21,20 @@ status_server::status_server(std::string path) : path_(std::move(path)) {
     return;
   }
   std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-  ::unlink(path_.c_str());
+  // A stale socket of an earlier run goes; anything else at that path stays ours to refuse.
+  struct stat st{};
+  if (::lstat(path_.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      actors::log_error("status socket " + path_ + ": exists and is not a socket, not replacing it");
+      return;
+    }
+    ::unlink(path_.c_str());
+  }
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 8) != 0) {
+  // The counters name the clients and their traffic: owner only, set before listen()
+  // so nobody can connect while the mode is still the umask's.
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::chmod(path_.c_str(), 0600) != 0 || ::listen(fd_, 8) != 0) {
     actors::log_error("status socket " + path_ + ": " + std::strerror(errno));
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;

@@ -33,6 +33,19 @@ names = {e.get('name') for e in t}
 assert {'client_packets', 'uplink_packets', 'transmit_packets'} <= names, names
 " "$dir/trace.json" || fail "trace file"
 
+# The status socket is the owner's only (the counters name clients and their traffic), and
+# a path that is not a socket is left alone.
+"$aw" --sim 1 --sim-seconds 3 --status-socket "$dir/mode.sock" >/dev/null 2>&1 &
+pid=$!
+i=0; while [ ! -S "$dir/mode.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+mode=$(stat -c %a "$dir/mode.sock" 2>/dev/null)
+wait $pid
+[ "$mode" = 600 ] || fail "status socket mode ${mode:-missing}, wanted 600"
+echo keep > "$dir/not-a-socket"
+"$aw" --sim 1 --sim-seconds 1 --status-socket "$dir/not-a-socket" >/dev/null 2>"$dir/log2"
+[ "$(cat "$dir/not-a-socket")" = keep ] || fail "a regular file at the status socket path was replaced"
+grep -q "not a socket" "$dir/log2" || fail "no error for a status path that is not a socket"
+
 # --sim brings its own clients and uplink.
 out=$("$aw" --sim 1 --xen 2>&1) && fail "--sim with --xen accepted"
 echo "$out" | grep -q "no --xen" || fail "--sim with --xen: $out"
