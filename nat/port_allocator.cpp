@@ -58,9 +58,14 @@ std::optional<std::uint16_t> port_allocator::allocate(std::uint16_t hint, port_r
     if (p.free == 0) return std::nullopt;
     return take(p, rng.below(p.free));
   }
-  std::size_t preferred = (hint < 1024 ? 0u : 2u) + (hint & 1u);
-  for (std::size_t k : {preferred, preferred ^ 1u}) {
-    partition& p = parts_[k];
+  const std::size_t parity = hint & 1u;
+  // The class of the hint first (RFC 4787 REQ-3a, RECOMMENDED); a low port may fall
+  // back to the high class, so that one client holding the 1023 low ports does not
+  // leave every other client's ntpd (port 123) without a mapping. Never the reverse:
+  // an unprivileged source does not get a privileged port.
+  const std::size_t order[] = {parity, parity ^ 1u, 2u + parity, 2u + (parity ^ 1u)};
+  for (std::size_t i = hint < 1024 ? 0u : 2u; i < 4; ++i) {
+    partition& p = parts_[order[i]];
     if (p.free != 0) return take(p, rng.below(p.free));
   }
   return std::nullopt;

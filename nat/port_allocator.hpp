@@ -44,8 +44,8 @@ class port_allocator {
   explicit port_allocator(layout l);
 
   // A free port in the range class of hint (RFC 4787 REQ-3a), of its parity
-  // when one is free (REQ-4), else of the other parity; nullopt when the class
-  // has no free port.
+  // when one is free (REQ-4), else of the other parity; for a low hint whose
+  // class is full, a high port; nullopt when none is free.
   std::optional<std::uint16_t> allocate(std::uint16_t hint, port_rng& rng) noexcept;
   // Returns an allocated (or reserved) port to the free set; no effect on a free or unmanaged port.
   void release(std::uint16_t port) noexcept;

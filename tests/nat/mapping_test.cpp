@@ -162,6 +162,14 @@ TEST_CASE("RFC 4787 REQ-3a: the port range class is preserved") {
   for (int pi : {1024, 5000, 65535}) for (auto p = static_cast<std::uint16_t>(pi); p != 0; p = 0) CHECK(r.udp_out(client_a, p, remote_1, 53) >= 1024);
 }
 
+TEST_CASE("RFC 4787 REQ-3a: with the low class full, a low source port still gets a mapping, from the high class") {
+  auto c = test_config();
+  c.max_mappings_per_client = 65536;
+  rig r{c};
+  for (std::uint16_t p = 1; p < 1024; ++p) CHECK(r.udp_out(client_a, p, remote_1, 53) < 1024);
+  CHECK(r.udp_out(client_b, 123, remote_1, 123) >= 1024);  // another client's ntpd
+}
+
 TEST_CASE("RFC 4787 REQ-4: port parity is preserved") {
   rig r;
   for (std::uint16_t i = 0; i < 100; ++i) {

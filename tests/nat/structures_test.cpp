@@ -28,8 +28,11 @@ TEST_CASE("port_allocator: 65535 ports, port 0 never, every port handed out once
     CHECK(*p != 0);
     got.insert(*p);
   }
-  CHECK_FALSE(a.allocate(80, rng));  // low class empty: never crosses into high
-  for (int i = 0; i < 64512; ++i) {
+  auto fallback = a.allocate(80, rng);  // low class full: a high port
+  REQUIRE(fallback);
+  CHECK(*fallback >= 1024);
+  got.insert(*fallback);
+  for (int i = 0; i < 64511; ++i) {
     auto p = a.allocate(40000, rng);
     REQUIRE(p);
     got.insert(*p);
@@ -41,8 +44,10 @@ TEST_CASE("port_allocator: 65535 ports, port 0 never, every port handed out once
   CHECK(a.is_free(40001));
   a.release(40001);  // twice: no effect
   CHECK(a.free_count() == 1);
-  CHECK(a.allocate(2, rng) == std::optional<std::uint16_t>{});  // low class
   CHECK(a.allocate(40000, rng) == std::optional<std::uint16_t>{40001});  // other parity as fallback
+  CHECK(a.allocate(2, rng) == std::optional<std::uint16_t>{});  // nothing free anywhere
+  a.release(1000);
+  CHECK(a.allocate(40000, rng) == std::optional<std::uint16_t>{});  // a high source never gets a low port
 }
 
 TEST_CASE("port_allocator: reserve takes a specific free port, identifiers include 0") {
