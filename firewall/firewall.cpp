@@ -226,6 +226,7 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
   if (!q) return drop(stats, drop_reason::malformed);
   auto m = rules::match(*c.rules, *q, match_context());
   if (m.act == rules::action::accept) return emit_nat(nat_.outbound_new(p, now, pool), stats, out);
+  nat_.refuse_fragments(p, nat::direction::outbound, now);
   drop(stats, m.reason == rules::match_reason::failed_closed        ? drop_reason::rules_failed_closed
               : m.reason == rules::match_reason::dsthost_unresolved ? drop_reason::dsthost_unresolved
                                                                     : drop_reason::rule_drop);

@@ -32,6 +32,7 @@ namespace aw::nat {
   X(fragment_held, "fragment_held")             /* not lost: see take_released */ \
   X(fragment_hold_full, "fragment_hold_full")                             \
   X(fragment_timeout, "fragment_timeout")                                 \
+  X(fragment_refused, "fragment_refused")       /* its first was refused */ \
   X(pool_exhausted, "buffer_pool_exhausted")
 
 AW_NAMED_ENUM(nat_drop, AW_NAT_DROPS)

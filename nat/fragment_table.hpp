@@ -37,6 +37,7 @@ struct fragment_action {
   proto::ipv4_address client;
   std::uint32_t mapping = npos;     // the mapping slot used, valid while its generation holds
   std::uint32_t generation = 0;
+  bool refused = false;  // the first fragment was refused: the others go at once, not to the hold
 };
 
 class fragment_table {

@@ -108,20 +108,41 @@ nat_engine::nat_engine(const nat_config& config)
 
 nat_result nat_engine::outbound(const packet& p, clock_time now, buffer_pool& pool) noexcept {
   nat_result r = outbound_impl(p, now, pool, false);
-  if (!r) counters_.count(r.error());
+  if (!r) {
+    counters_.count(r.error());
+    // no_session: the caller's rules decide next (and call refuse_fragments if they refuse).
+    if (r.error() != nat_drop::no_session) refuse_fragments(p, direction::outbound, now);
+  }
   return r;
 }
 
 nat_result nat_engine::outbound_new(const packet& p, clock_time now, buffer_pool& pool) noexcept {
   nat_result r = outbound_impl(p, now, pool, true);
-  if (!r) counters_.count(r.error());
+  if (!r) {
+    counters_.count(r.error());
+    refuse_fragments(p, direction::outbound, now);
+  }
   return r;
 }
 
 nat_result nat_engine::inbound(const packet& p, clock_time now, buffer_pool& pool) noexcept {
   nat_result r = inbound_impl(p, now, pool);
-  if (!r) counters_.count(r.error());
+  if (!r) {
+    counters_.count(r.error());
+    refuse_fragments(p, direction::inbound, now);
+  }
   return r;
+}
+
+void nat_engine::refuse_fragments(const packet& p, direction d, clock_time now) noexcept {
+  auto parsed = flow::parse(p);
+  if (!parsed || parsed->non_first || !parsed->more_fragments) return;  // only a first fragment says
+  const flow& f = *parsed;
+  const fragment_key key{d, f.ip_protocol, f.ip_id, f.src, f.dst};
+  fragment_action a;
+  a.refused = true;
+  fragments_.learn(key, a, advance(now));
+  fragments_.release(key, [&](const packet&) { counters_.count(nat_drop::fragment_refused); });
 }
 
 std::size_t nat_engine::take_released(std::vector<translation>& out) {
@@ -287,6 +308,7 @@ nat_result nat_engine::fragment(const flow& f, direction d, const packet& p, clo
                                 buffer_pool& pool) noexcept {
   const fragment_key key{d, f.ip_protocol, f.ip_id, f.src, f.dst};
   if (const fragment_action* a = fragments_.find(key, now)) {
+    if (a->refused) return nat_drop::fragment_refused;
     const mapping& mm = mappings_[a->mapping];
     if (!mm.live || mm.generation != a->generation)
       return d == direction::outbound ? nat_drop::no_session : nat_drop::no_mapping;

@@ -71,6 +71,10 @@ class nat_engine {
   nat_result outbound_new(const proto::packet& p, clock_time now, proto::buffer_pool& pool) noexcept;
   // A packet from the uplink to the external address.
   nat_result inbound(const proto::packet& p, clock_time now, proto::buffer_pool& pool) noexcept;
+  // p, a first fragment, was refused (by the caller's rules; the calls above do it
+  // for their own refusals): the datagram's other fragments are dropped as they come
+  // (fragment_refused) instead of waiting in the hold, and those held already go.
+  void refuse_fragments(const proto::packet& p, direction d, clock_time now) noexcept;
   // Non-first fragments that were held (nat_drop::fragment_held) and have since
   // been translated: appended to out; returns how many.
   std::size_t take_released(std::vector<translation>& out);

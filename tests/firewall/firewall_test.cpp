@@ -4,6 +4,7 @@
 #include "firewall/firewall.hpp"
 #include "protocol/checksum_policy.hpp"
 #include "protocol/dissect.hpp"
+#include "nat/nat_test_support.hpp"  // tests/nat/: split() into fragments
 #include "support/packets.hpp"
 
 using namespace aw::firewall;
@@ -425,6 +426,16 @@ TEST_CASE("firewall: a ping flood of the uplink address does not use up the ICMP
   CHECK(t.dropped(drop_reason::ttl_expired) == 1);
   REQUIRE(t.out.size() == 1);
   CHECK(t.last().icmp->type == icmp_type::time_exceeded);
+}
+
+TEST_CASE("firewall: when the rules refuse a first fragment, the rest of the datagram is dropped, not held") {
+  fixture t;
+  // Client a's rules refuse UDP to remote:53; the datagram comes in two fragments.
+  auto [first, rest] = aw::test::nat::split(udp_packet(from_a_to(remote), 40000, 53, payload_of(64)), 32);
+  t.send_from(client_a, first);
+  CHECK(t.dropped(drop_reason::rule_drop) == 1);
+  t.send_from(client_a, rest);
+  CHECK(t.dropped(drop_reason::nat) == 1);  // dropped on arrival (before: held 30 s in the shared hold)
 }
 
 TEST_CASE("firewall: ping through the firewall: the echo id is NATed and the reply returns") {

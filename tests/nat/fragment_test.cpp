@@ -89,6 +89,29 @@ TEST_CASE("fragments: the hold is bounded, overflow is dropped and counted") {
   CHECK(r.engine.counters()[nat_drop::fragment_hold_full] == 2);
 }
 
+TEST_CASE("fragments: once the first fragment is refused, the others are dropped at once, held ones too") {
+  auto c = test_config();
+  c.hairpinning = false;  // a first fragment the NAT itself refuses
+  rig r{c};
+  auto [first, rest] = split(udp_bytes(client_a, 40000, external, 53, 64, id(21)), 32);
+  auto early = r.out(rest);  // before its first: held
+  REQUIRE_FALSE(early);
+  CHECK(early.error() == nat_drop::fragment_held);
+  CHECK(r.engine.held_fragments() == 1);
+  REQUIRE_FALSE(r.out_new(first));
+  CHECK(r.engine.held_fragments() == 0);
+  auto late = r.out(rest);
+  REQUIRE_FALSE(late);
+  CHECK(late.error() == nat_drop::fragment_refused);
+  CHECK(r.engine.held_fragments() == 0);
+  CHECK(r.engine.counters()[nat_drop::fragment_refused] == 2);
+  // The caller's own refusal (its rules) does the same.
+  auto [first2, rest2] = split(udp_bytes(client_a, 40001, remote_1, 53, 64, id(22)), 32);
+  REQUIRE(r.out(first2).error() == nat_drop::no_session);
+  r.engine.refuse_fragments(make(r.pool, first2), direction::outbound, r.now);
+  CHECK(r.out(rest2).error() == nat_drop::fragment_refused);
+}
+
 TEST_CASE("fragments: a held fragment whose first never comes times out, counted") {
   rig r;
   auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(12)), 32);
