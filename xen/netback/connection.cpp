@@ -78,6 +78,8 @@ xen_result<std::unique_ptr<connection>> connection::connect(std::unique_ptr<gran
   auto rxv = ring_of(c->rx_ring_, netif::rx_slot_size);
   c->tx_back_ = {txv.rsp_prod(), txv.rsp_prod()};
   c->rx_back_ = {rxv.rsp_prod(), rxv.rsp_prod()};
+  c->tx_cons_settled_ = c->tx_back_.req_cons;
+  c->rx_cons_settled_ = c->rx_back_.req_cons;
 
   auto tx_port = c->events_->bind_interdomain(keys.frontend, keys.tx_port);
   if (!tx_port) return tx_port.error();
@@ -130,8 +132,16 @@ void connection::close() noexcept {
   rx_backlog_bytes_ = 0;
 }
 
+namespace {
+// What a queued frame pins of the pool it came from: its payload's whole block.
+std::size_t pinned_by(const proto::packet& f) noexcept {
+  const proto::buffer_pool_config pool;
+  return f.size() > pool.small_capacity ? pool.large_capacity : pool.small_capacity;
+}
+}  // namespace
+
 void connection::pop_rx_backlog() noexcept {
-  rx_backlog_bytes_ -= rx_backlog_.front().size();
+  rx_backlog_bytes_ -= pinned_by(rx_backlog_.front());
   rx_backlog_.pop_front();
 }
 
@@ -167,6 +177,13 @@ void connection::settle_events(bool worked) {
   constexpr std::uint32_t tolerated = 8;  // a frontend's own timing makes a few harmless
   if (worked) {
     spurious_run_ = 0;
+    if (deferred_) {  // behaving again: no reason to keep its ports masked
+      const itimerspec off{};
+      (void)::timerfd_settime(defer_fd_, 0, &off, nullptr);
+      std::uint64_t n = 0;
+      (void)!::read(defer_fd_, &n, sizeof n);
+      deferred_ = false;
+    }
   } else if (events_this_call_) {
     ++counters_.spurious_events;
     ++spurious_run_;
@@ -195,11 +212,15 @@ void connection::settle_events(bool worked) {
 std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
   if (closed()) return 0;
   drain_events();
-  const std::uint32_t tx_seen = tx_back_.req_cons, rx_seen = rx_back_.req_cons;
   if (!closed()) flush_rx();
   const std::size_t before = out.size();
   if (!closed()) process_tx(out, max, pool);
-  if (!closed()) settle_events(tx_back_.req_cons != tx_seen || rx_back_.req_cons != rx_seen);
+  if (!closed()) {
+    const bool worked = tx_back_.req_cons != tx_cons_settled_ || rx_back_.req_cons != rx_cons_settled_;
+    tx_cons_settled_ = tx_back_.req_cons;
+    rx_cons_settled_ = rx_back_.req_cons;
+    settle_events(worked);
+  }
   return out.size() - before;
 }
 
@@ -313,13 +334,13 @@ std::size_t connection::send(std::span<const proto::packet> frames) {
   }
   std::size_t taken = 0;
   for (const auto& f : frames) {
-    if (rx_backlog_.size() >= config_.rx_backlog || rx_backlog_bytes_ + f.size() > config_.rx_backlog_bytes) {
+    if (rx_backlog_.size() >= config_.rx_backlog || rx_backlog_bytes_ + pinned_by(f) > config_.rx_backlog_bytes) {
       ++counters_.rx_drops[static_cast<std::size_t>(rx_drop::no_buffers)];
       continue;
     }
     auto p = prepare_rx(f);
     if (!p) continue;
-    rx_backlog_bytes_ += p->size();
+    rx_backlog_bytes_ += pinned_by(*p);
     rx_backlog_.push_back(std::move(*p));
     ++taken;
   }

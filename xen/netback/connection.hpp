@@ -38,9 +38,10 @@ struct connection_config {
   tx_limits tx;                       // what we offered and accept
   std::uint32_t tx_packets_per_call = 256;  // work bound per receive(): one flooding client cannot starve others
   std::size_t rx_backlog = 256;       // packets waiting for rx buffers; more are dropped
-  // ...and their bytes: a queued frame holds its payload block in the pool of the port
-  // it came from (the uplink's: 256 large blocks for every client), so a client that
-  // stops posting buffers must hold only a few of them (16 GSO packets), not all.
+  // ...and the pool memory they pin: a queued frame holds its payload's block in the
+  // pool of the port it came from (the uplink's: 256 large blocks for every client),
+  // so a client that stops posting buffers may hold only a few large blocks (16).
+  // Charged per frame: its block's size (2 KiB, or 64.5 KiB above 2 KiB), not its own.
   std::size_t rx_backlog_bytes = std::size_t{1} << 20;
 };
 
@@ -132,6 +133,9 @@ class connection {
   bool events_this_call_ = false;
   bool deferred_ = false;
   std::uint32_t spurious_run_ = 0;
+  // Ring positions at the last settle: work done in between (also rx work done by
+  // send(), between two receive() calls) counts for the events that asked for it.
+  std::uint32_t tx_cons_settled_ = 0, rx_cons_settled_ = 0;
   std::deque<proto::packet> rx_backlog_;
   std::size_t rx_backlog_bytes_ = 0;
   void pop_rx_backlog() noexcept;
