@@ -30,7 +30,8 @@ struct nat_config {
   std::uint32_t max_sessions = 65536;
   std::uint32_t max_mappings = 65536;
   std::uint32_t max_mappings_per_client = 8192;  // one client cannot take every port
-  std::uint32_t max_sessions_per_client = 32768; // nor every session (established ones are never evicted)
+  std::uint32_t max_sessions_per_client = 32768; // nor every session: at the cap its own idlest
+                                                 // non-established session goes (established never do)
   filtering_mode filtering = filtering_mode::address_dependent;
   bool hairpinning = true;      // RFC 4787 REQ-9
   bool inbound_refresh = true;  // RFC 4787 REQ-6 leaves it open

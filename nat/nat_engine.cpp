@@ -434,7 +434,8 @@ result<std::uint32_t, nat_drop> nat_engine::create_session(const mapping_key& k,
   auto client_of = [&] {
     return client_index_.find(client_hash(k.client), [&](std::uint32_t i) { return clients_[i].address == k.client; });
   };
-  if (const std::uint32_t c = client_of(); c != npos && clients_[c].sessions >= config_.max_sessions_per_client)
+  if (const std::uint32_t c = client_of(); c != npos && clients_[c].sessions >= config_.max_sessions_per_client &&
+                                            !evict_for_client(c))
     return nat_drop::client_session_cap;
   if (session_count() >= config_.max_sessions && !evict_for_session()) return nat_drop::table_full;
   std::uint32_t m = find_mapping(k);  // again: the eviction may have taken it
@@ -496,6 +497,37 @@ bool nat_engine::evict_for_session() noexcept {
   for (timeout_class c : evictable) {
     std::uint32_t s = timers_.front(c);
     if (s != npos && (victim == npos || timers_.last_refresh(s) < timers_.last_refresh(victim))) victim = s;
+  }
+  if (victim == npos) return false;
+  remove_session(victim);
+  counters_.count(nat_event::sessions_evicted);
+  return true;
+}
+
+// At its session cap, a client's own idlest UDP, ICMP or transitory session goes: looked
+// for near the head of each class's queue (the idlest), then among its own sessions;
+// both looks bounded. None (all established TCP): the new flow is refused.
+bool nat_engine::evict_for_client(std::uint32_t c) noexcept {
+  constexpr int queue_scan = 64;
+  constexpr std::size_t own_scan = 4096;
+  std::uint32_t victim = npos;
+  auto consider = [&](std::uint32_t s) {
+    if (victim == npos || timers_.last_refresh(s) < timers_.last_refresh(victim)) victim = s;
+  };
+  for (timeout_class k : evictable) {
+    std::uint32_t s = timers_.front(k);
+    for (int i = 0; i < queue_scan && s != npos; ++i, s = timers_.next(s)) {
+      if (mappings_[sessions_[s].mapping].client != c) continue;
+      consider(s);
+      break;
+    }
+  }
+  std::size_t seen = 0;
+  for (std::uint32_t m = clients_[c].mappings.first; victim == npos && m != npos && seen < own_scan;
+       m = mappings_[m].client_links.next) {
+    for (std::uint32_t s = mappings_[m].sessions.first; s != npos && seen < own_scan;
+         s = sessions_[s].mapping_links.next, ++seen)
+      if (timers_.class_of(s) != timeout_class::tcp_established) consider(s);
   }
   if (victim == npos) return false;
   remove_session(victim);

@@ -151,6 +151,7 @@ class nat_engine {
     std::uint32_t sessions = 0;
   };
   struct flow;  // a parsed packet
+  bool evict_for_client(std::uint32_t client) noexcept;
 
   nat_result outbound_impl(const proto::packet& p, clock_time now, proto::buffer_pool& pool, bool create) noexcept;
   nat_result inbound_impl(const proto::packet& p, clock_time now, proto::buffer_pool& pool) noexcept;

@@ -320,6 +320,25 @@ TEST_CASE("per-client session cap: one client's established sessions cannot fill
   AW_CHECK_AUDIT(r.engine);
 }
 
+TEST_CASE("per-client session cap: at the cap a client's own idlest UDP session makes room, not another client's") {
+  auto c = test_config();
+  c.max_sessions_per_client = 3;
+  rig r{c};
+  r.udp_out(client_b, 7000, remote_1, 53);  // the idlest of all: another client's
+  r.now += 1s;
+  for (std::uint16_t p = 1; p <= 3; ++p) {
+    r.udp_out(client_a, 6000, remote_1, p);  // a's first one is its idlest
+    r.now += 1s;
+  }
+  auto t = r.out_new(udp_bytes(client_a, 6000, remote_1, 4));
+  REQUIRE(t);  // a torrent client at its cap still opens new flows
+  CHECK(r.engine.counters()[nat_event::sessions_evicted] == 1);
+  CHECK(r.engine.session_count() == 4);
+  CHECK(r.out(udp_bytes(client_b, 7000, remote_1, 53)));        // b's session stays
+  CHECK_FALSE(r.out(udp_bytes(client_a, 6000, remote_1, 1)));   // a's idlest went
+  AW_CHECK_AUDIT(r.engine);
+}
+
 TEST_CASE("an outbound RST that matches no session is dropped: it opens neither a session nor a mapping") {
   rig r;
   auto t = r.out_new(tcp_bytes(client_a, 3000, remote_1, 443, tcp_flag::rst | tcp_flag::ack));
