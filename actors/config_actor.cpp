@@ -45,7 +45,7 @@ void retry_later(config_actor_t* self) {
   auto& st = self->state;
   if (st.retry_scheduled) return;
   st.retry_scheduled = true;
-  self->delayed_send(self, busy_retry_delay, restart_atom_v);
+  self->delayed_send(self, busy_retry_delay, tick_atom_v);
 }
 
 // A read that failed for want of a connection or a request slot says nothing
@@ -198,9 +198,12 @@ config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_c
         rearm(self);
       },
       [self](restart_atom) {
+        if (!self->state.qdb->connected()) try_connect(self);
+      },
+      [self](tick_atom) {  // the busy reads' retry
         auto& s = self->state;
         s.retry_scheduled = false;
-        if (!s.qdb->connected()) return try_connect(self);  // a reconnect reads everything
+        if (!s.qdb->connected()) return;  // the reconnect (on its own backoff) reads everything
         if (std::exchange(s.retry_all, false)) {
           s.retry_clients.clear();
           s.retry_connected_ips = false;

@@ -75,9 +75,11 @@ using firewall_actor = caf::typed_actor<caf::reacts_to<client_packets>,
                                         caf::replies_to<stats_atom>::with<std::string>>;
 
 // The QubesDB config actor (actors/config_actor): its socket's fd_ready, its own
-// reconnect (restart_atom), a reload (SIGHUP, through the supervisor).
+// reconnect (restart_atom) and retries of busy reads (tick_atom), a reload (SIGHUP,
+// through the supervisor).
 using config_actor = caf::typed_actor<caf::reacts_to<fd_ready>,
                                       caf::reacts_to<restart_atom>,
+                                      caf::reacts_to<tick_atom>,
                                       caf::reacts_to<reload_atom>,
                                       caf::replies_to<stats_atom>::with<std::string>>;
 

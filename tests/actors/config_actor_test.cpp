@@ -110,7 +110,7 @@ TEST_CASE("config actor: loads every client's rules and /connected-ips, then fol
   caf::anon_send_exit(cfg_actor, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("config actor: a read refused for want of a request slot is retried, never turned into deny-all") {
+TEST_CASE("config actor: reads refused for want of a request slot (the start-up list, /connected-ips) are retried, never turned into deny-all or an empty list") {
   const std::string path = "/tmp/aw-config-busy-test-" + std::to_string(::getpid()) + ".sock";
   daemon_thread db{path, initial_keys};
   caf::actor_system_config cfg;
@@ -125,7 +125,9 @@ TEST_CASE("config actor: a read refused for want of a request slot is retried, n
   recorder rec{self, {}, {}, {}};
   for (int i = 0; i < 10 && (rec.rules.size() < 2 || rec.connected.empty()); ++i) rec.drain(200ms);
   CHECK(rec.rules.count("10.137.0.10") == 1);
+  CHECK(rec.rules.count("10.137.0.11") == 1);  // (refused for its own bad rule, proto=gre)
   CHECK(rec.connected.size() == 3);
+  // A reload later still applies, with no deny-all for 10.137.0.10 at any point.
   db.db->post([](qubes::fake_qubesdb& d) {
     d.set("/qubes-firewall/10.137.0.10/policy", "accept");
     for (int i = 0; i < 20; ++i) d.set("/qubes-firewall/10.137.0.10", "");
