@@ -41,7 +41,10 @@ xen::xen_result<std::unique_ptr<netback_device>> netback_device::open(std::uniqu
     return xen::from_errno(errno);
   const auto& id = d->vif_->identity();
   if (auto s = d->xs_->watch(id.backend_path, "backend"); !s) return s.error();
-  if (auto s = d->xs_->watch(id.frontend_path, "frontend"); !s) return s.error();
+  // Only the frontend's state (as Linux's xenbus watches otherend/state): the rest of its
+  // directory is the frontend's to write in a loop, and each event costs a step of
+  // several XenStore round trips. Its keys are read once, when it says Connected.
+  if (auto s = d->xs_->watch(id.frontend_path + "/state", "frontend"); !s) return s.error();
   d->step();
   return d;
 }

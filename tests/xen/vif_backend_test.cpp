@@ -264,6 +264,27 @@ TEST_CASE("vif backend: a data path that gives up on a hostile frontend tells it
   CHECK(retired->counters().fatal == netback::netback_fatal::tx_req_prod_implausible);
 }
 
+TEST_CASE("vif backend: a backend restarted while its vif was Closing (online=1) is not taken for a detach") {
+  bench b;
+  b.connect_fully();
+  b.front.set_state(xenbus_state::closing);
+  REQUIRE(b.pump([&] { return b.be_state() == "5"; }));  // our own Closing
+  b.vif.reset();  // the service stops here
+  auto again = vif_backend::open(*b.be, be_path, b.handles());
+  REQUIRE(again);
+  b.vif = std::move(*again);
+  // The frontend finishes closing, then comes back (a driver reload).
+  b.front.set_state(xenbus_state::closed);
+  REQUIRE(b.pump([&] { return b.be_state() == "6"; }));
+  test::raw_frontend rings2(*b.m.hv, fe_dom);
+  netfront_xenbus front2{*b.fe, rings2};
+  front2.set_state(xenbus_state::initialising);
+  REQUIRE(b.pump([&] { return b.be_state() == "2"; }));
+  front2.publish_and_connect();
+  REQUIRE(b.pump([&] { return b.be_state() == "4"; }));
+  CHECK(b.be_dir_exists());
+}
+
 TEST_CASE("vif backend: a restarted backend attaches to a frontend still Connected") {
   bench b;
   b.connect_fully();

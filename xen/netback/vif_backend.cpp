@@ -209,9 +209,12 @@ vif_change vif_backend::update() {
     return vif_change::removed;
   }
   const xenbus_state be = be_raw ? parse_xenbus_state(*be_raw).value_or(xenbus_state::unknown) : xenbus_state::unknown;
-  // dom0 writes Closing over our state to detach the vif.
-  if (be == xenbus_state::closing && written_ != xenbus_state::closing) close_requested_ = true;
   const bool online = read_flag(xs_, b + "/online");
+  // dom0 detaches the vif by writing online=0 and Closing over our state. A Closing
+  // with online=1 that we did not write in this run is our own from before a restart
+  // (a service restarted while a vif was closing): not a detach, and taking it for one
+  // would keep the vif from ever reaching InitWait again.
+  if (be == xenbus_state::closing && written_ != xenbus_state::closing && !online) close_requested_ = true;
   auto fe_raw = xs_.read(id_.frontend_path + "/state");
   // Missing or malformed counts as gone.
   const xenbus_state fe = fe_raw ? parse_xenbus_state(*fe_raw).value_or(xenbus_state::unknown) : xenbus_state::unknown;
