@@ -113,6 +113,24 @@ void load_connected_ips(config_actor_t* self) {
   });
 }
 
+// Clients with Qubes' net.fake-ip feature (/mapped-ip/<ip>/visible-ip) send from an
+// address actorwall does not translate yet: say so plainly, once per connection, rather
+// than leave the user to find every packet of theirs counted as a spoofed source.
+void warn_mapped_ips(config_actor_t* self) {
+  self->state.qdb->list("/mapped-ip/", [](qubes::qdb_reply<std::vector<std::string>> keys) {
+    if (!keys) return;
+    for (const auto& k : *keys) {
+      const std::string_view prefix = "/mapped-ip/", suffix = "/visible-ip";
+      if (k.size() <= prefix.size() + suffix.size() || k.compare(0, prefix.size(), prefix) != 0 ||
+          k.compare(k.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
+      log_warning("client " + k.substr(prefix.size(), k.size() - prefix.size() - suffix.size()) +
+                  " uses net.fake-ip (" + k + "), which actorwall does not support: its packets will be dropped "
+                  "as spoofed_source");
+    }
+  });
+}
+
 // Everything watched is read again: events missed while disconnected are not replayed.
 void load_all(config_actor_t* self) {
   self->state.qdb->list(std::string{qubes::firewall_prefix},
@@ -134,6 +152,7 @@ void load_all(config_actor_t* self) {
                           for (const auto& c : clients) load_client_rules(self, c);
                         });
   load_connected_ips(self);
+  warn_mapped_ips(self);
 }
 
 void rearm(config_actor_t* self) {

@@ -4,6 +4,8 @@
 
 #include <caf/all.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <unistd.h>
 
@@ -140,4 +142,37 @@ TEST_CASE("config actor: reads refused for want of a request slot (the start-up 
   CHECK_FALSE(rec.rules["10.137.0.10"]->failed_closed());
   CHECK(rec.rules["10.137.0.10"]->policy == rules::action::accept);
   caf::anon_send_exit(cfg_actor, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("config actor: a client with net.fake-ip (/mapped-ip) is named in a warning, not left to look spoofed") {
+  const std::string path = "/tmp/aw-config-mapped-test-" + std::to_string(::getpid()) + ".sock";
+  auto keys = initial_keys;
+  keys["/mapped-ip/10.137.0.10/visible-ip"] = "10.137.1.10";
+  keys["/mapped-ip/10.137.0.10/visible-gateway"] = "10.137.1.1";
+  daemon_thread db{path, keys};
+  // The log goes to stderr: into a file for the time of the load.
+  char log_path[] = "/tmp/aw-config-mapped-log-XXXXXX";
+  const int log_fd = ::mkstemp(log_path);
+  REQUIRE(log_fd >= 0);
+  const int saved = ::dup(2);
+  ::dup2(log_fd, 2);
+  {
+    caf::actor_system_config cfg;
+    cfg.add_message_types<caf::id_block::actorwall>();
+    actors::reactor io;
+    caf::actor_system sys{cfg};
+    caf::scoped_actor self{sys};
+    auto cfg_actor = actors::spawn_config_actor(sys, {path}, io, caf::actor_cast<actors::firewall_actor>(self));
+    recorder rec{self, {}, {}, {}};
+    rec.drain(500ms);
+    caf::anon_send_exit(cfg_actor, caf::exit_reason::user_shutdown);
+  }
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::ifstream in(log_path);
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::close(log_fd);
+  ::unlink(log_path);
+  CHECK(log.find("client 10.137.0.10 uses net.fake-ip") != std::string::npos);
+  CHECK(log.find("visible-gateway") == std::string::npos);  // one line per client, from visible-ip
 }
