@@ -45,6 +45,9 @@ struct nat_engine::flow {
     f.proto = *np;
     f.non_first = !v->is_first_fragment_or_whole();
     f.more_fragments = v->more_fragments();
+    // RFC 1858 / RFC 3128: a TCP fragment at offset 8 rewrites the flags and ports of a
+    // first fragment the rules passed (the overlapping-fragment attack): refused.
+    if (f.non_first && f.proto == nat_protocol::tcp && v->fragment_offset() == 8) return nat_drop::malformed;
     if (f.non_first) return f;
     const std::size_t ihl = v->header_length();
     const std::size_t need = f.proto == nat_protocol::tcp ? tcp_view::min_header_len : udp_view::header_len;

@@ -112,6 +112,16 @@ TEST_CASE("fragments: once the first fragment is refused, the others are dropped
   CHECK(r.out(rest2).error() == nat_drop::fragment_refused);
 }
 
+TEST_CASE("RFC 1858: a TCP fragment at offset 8 (over the first fragment's ports and flags) is refused") {
+  rig r;
+  auto whole = tcp_bytes(client_a, 40000, remote_1, 80, tcp_flag::syn);
+  auto [first, rest] = split(whole, 8);  // the second fragment starts 8 bytes into TCP
+  auto t = r.out(rest);
+  REQUIRE_FALSE(t);
+  CHECK(t.error() == nat_drop::malformed);
+  CHECK(r.engine.held_fragments() == 0);
+}
+
 TEST_CASE("fragments: a held fragment whose first never comes times out, counted") {
   rig r;
   auto [first, rest] = split(udp_bytes(client_a, 40000, remote_1, 53, 64, id(12)), 32);
