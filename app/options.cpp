@@ -57,7 +57,9 @@ parse_outcome parse_options(int argc, char** argv) {
       ->check(CLI::IsMember({"error", "warning", "info", "debug"}))
       ->capture_default_str();
   cli.add_flag("--silent-drop", o.silent_drop, "drop refused packets silently (default: ICMP admin-prohibited, as Linux)");
-  cli.add_option("--startup-timeout", o.startup_timeout_s, "seconds to wait for QubesDB at start")->capture_default_str();
+  cli.add_option("--startup-timeout", o.startup_timeout_s, "seconds to wait for QubesDB at start")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   auto* sim_opt = cli.add_option("--sim", o.sim_clients,
                                  "run in a simulated Qubes machine (no Xen, no root): simulated hypervisor, "
                                  "xenstored, QubesDB, a netvm and N client qubes sending probes; for tracing")

@@ -17,6 +17,10 @@ printf 'uplink-tap = "aw-up"\nlog-level = "loud"\n' >"$dir/level.toml"
 out=$("$aw" --config "$dir/level.toml" 2>&1) && fail "bad log level accepted"
 echo "$out" | grep -qi "log-level" || fail "bad log level: $out"
 
+# A start-up timeout that could never be met is refused (it used to fail at once, blaming QubesDB).
+out=$("$aw" --uplink-tap aw-up --startup-timeout 0 2>&1) && fail "--startup-timeout 0 accepted"
+echo "$out" | grep -q "startup-timeout" || fail "--startup-timeout 0: $out"
+
 # An unknown key is an error, not ignored.
 printf 'uplink-tap = "aw-up"\nuplink-tapp = "x"\n' >"$dir/typo.toml"
 out=$("$aw" --config "$dir/typo.toml" 2>&1) && fail "unknown key accepted"
