@@ -28,13 +28,19 @@ struct config_state {
   std::unique_ptr<qubes::qdb_client> qdb;
   qubes::qdb_backoff backoff;
   int watched_fd = -1;
-  // Reads refused as busy (a burst of reloads), read again shortly (restart_atom).
+  caf::actor_addr self_addr;
+  // Reads refused as busy (a burst of reloads), read again shortly (tick_atom).
   std::set<std::string> retry_clients;
   bool retry_connected_ips = false;
   bool retry_all = false;
   bool retry_scheduled = false;
   config_counters stats;
   static inline const char* name = "config";
+  // Runs before the members go, so the socket is forgotten while it is still open
+  // (CAF destroys the state before the actor's attached cleanup runs).
+  ~config_state() {
+    if (io != nullptr && watched_fd >= 0) io->forget(watched_fd, self_addr);
+  }
 };
 
 using config_actor_t = config_actor::stateful_base<config_state>;
@@ -180,6 +186,7 @@ config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_c
   auto& st = self->state;
   st.config = std::move(config);
   st.io = io;
+  st.self_addr = self->address();
   st.firewall = std::move(firewall);
   qubes::qdb_client::handlers h;
   h.on_connect = [self] {
@@ -195,7 +202,7 @@ config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_c
   h.on_disconnect = [self](qubes::qdb_error, const std::string& detail) {
     auto& s = self->state;
     ++s.stats.disconnects;
-    if (s.watched_fd >= 0) s.io->forget(s.watched_fd);
+    if (s.watched_fd >= 0) s.io->forget(s.watched_fd, self->address());
     s.watched_fd = -1;
     auto delay = std::chrono::milliseconds{s.backoff.next_delay_ms()};
     log_warning("QubesDB connection lost (" + detail + "), reconnecting in " + std::to_string(delay.count()) + " ms");
@@ -204,9 +211,6 @@ config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_c
   st.qdb = std::make_unique<qubes::qdb_client>(st.config.qubesdb_socket, std::move(h), st.config.limits);
   st.qdb->watch(std::string{qubes::firewall_prefix});
   st.qdb->watch("/connected-ips");
-  self->attach_functor([io, self] {
-    if (self->state.watched_fd >= 0) io->forget(self->state.watched_fd);
-  });
   try_connect(self);
   return {
       [self](const fd_ready& ev) {

@@ -229,7 +229,7 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
   st.credits = st.config.max_batches_in_flight;
   st.gateway_mac = st.config.gateway_mac;
   const int fd = st.device->fd();
-  self->attach_functor([io, fd] { io->forget(fd); });
+  self->attach_functor([io, fd, me = self->address()] { io->forget(fd, me); });
   if (!io->watch(fd, fd_owner_actor{self})) self->quit(caf::sec::runtime_error);
   if (st.config.role == port_role::uplink && !st.gateway_mac) self->send(self, tick_atom_v);
   return {

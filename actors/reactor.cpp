@@ -59,10 +59,12 @@ void reactor::rearm(int fd, bool want_write) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
 }
 
-void reactor::forget(int fd) {
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+void reactor::forget(int fd, const caf::actor_addr& owner) {
   std::lock_guard<std::mutex> g{mutex_};
-  owners_.erase(fd);
+  auto it = owners_.find(fd);
+  if (it == owners_.end() || it->second.address() != owner) return;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // under the lock: no watch(fd) in between
+  owners_.erase(it);
 }
 
 std::size_t reactor::watched() const {

@@ -27,8 +27,10 @@ class reactor {
   // Ready for the next fd_ready after the owner drained fd; with want_write,
   // also when fd becomes writable (queued output).
   void rearm(int fd, bool want_write = false);
-  // Stops watching fd (before it is closed).
-  void forget(int fd);
+  // Stops watching fd for owner. Nothing happens when fd is now another actor's: an
+  // actor's device may close its fd before the actor's cleanup forgets it, and the
+  // number may already serve a new device of another actor by then.
+  void forget(int fd, const caf::actor_addr& owner);
   [[nodiscard]] std::size_t watched() const;
   // The actor watching fd (tests and diagnostics); invalid when none.
   [[nodiscard]] fd_owner_actor owner_of(int fd) const;

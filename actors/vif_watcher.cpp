@@ -120,7 +120,7 @@ vif_watcher_actor::behavior_type vif_watcher_fn(watcher_actor_t* self, xen_platf
     return no_behavior();
   }
   const int fd = st.xs->watch_fd();
-  self->attach_functor([io, fd] { io->forget(fd); });
+  self->attach_functor([io, fd, me = self->address()] { io->forget(fd, me); });
   io->watch(fd, fd_owner_actor{self});
   return {
       [self](const fd_ready&) {

@@ -1,5 +1,6 @@
 // The service's scheduler settings: one worker per usable CPU, idle workers asleep,
-// and still every message delivered (from outside the system and between actors).
+// and still every message delivered (from outside the system and between actors);
+// the reactor that feeds them fd readiness.
 #include <doctest/doctest.h>
 
 #include <caf/all.hpp>
@@ -7,6 +8,11 @@
 #include <chrono>
 #include <thread>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "actors/messages.hpp"
+#include "actors/reactor.hpp"
 #include "actors/scheduler.hpp"
 
 using namespace aw::actors;
@@ -74,4 +80,32 @@ TEST_CASE("configure_scheduler: ten thousand hops between two actors all arrive"
   CHECK(done);
   self->send_exit(a, caf::exit_reason::user_shutdown);
   self->send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+aw::actors::fd_owner_actor::behavior_type fd_sink(int /*unused: see adder*/) {
+  return {[](const aw::actors::fd_ready&) {}};
+}
+}  // namespace
+
+TEST_CASE("reactor: forgetting an fd number that now serves another actor leaves that actor's watch alone") {
+  // An actor's device can close its fd before the actor's cleanup forgets it; by then
+  // another actor (a new vif's port) may have been given the same number and watch it.
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::actorwall>();
+  aw::actors::reactor io;
+  caf::actor_system sys{cfg};
+  auto old_owner = sys.spawn(fd_sink, 0);
+  auto new_owner = sys.spawn(fd_sink, 0);
+  const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(io.watch(fd, new_owner));
+  io.forget(fd, old_owner.address());  // the late cleanup of the fd's previous owner
+  CHECK(io.watched() == 1);
+  CHECK(io.owner_of(fd) == new_owner);
+  io.forget(fd, new_owner.address());
+  CHECK(io.watched() == 0);
+  ::close(fd);
+  caf::anon_send_exit(old_owner, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(new_owner, caf::exit_reason::user_shutdown);
 }
