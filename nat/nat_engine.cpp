@@ -557,7 +557,8 @@ bool nat_engine::evict_for_mapping() noexcept {
   return true;
 }
 
-void nat_engine::remove_session(std::uint32_t s) noexcept {
+// Takes session s out of every index, list and count and frees its slot; its mapping stays.
+void nat_engine::free_session(std::uint32_t s) noexcept {
   session& ss = sessions_[s];
   const std::uint32_t m = ss.mapping;
   session_index_.erase(slot_hash(hash(ss.key)), s);
@@ -567,22 +568,17 @@ void nat_engine::remove_session(std::uint32_t s) noexcept {
   ss.live = false;
   free_sessions_.push_back(s);
   --clients_[mappings_[m].client].sessions;
+}
+
+void nat_engine::remove_session(std::uint32_t s) noexcept {
+  const std::uint32_t m = sessions_[s].mapping;
+  free_session(s);
   if (mappings_[m].sessions.empty()) remove_mapping(m);
 }
 
 void nat_engine::remove_mapping(std::uint32_t m) noexcept {
   mapping& mm = mappings_[m];
-  while (!mm.sessions.empty()) {
-    const std::uint32_t s = mm.sessions.first;
-    session& ss = sessions_[s];
-    session_index_.erase(slot_hash(hash(ss.key)), s);
-    group_remove(m, ss.key.remote);
-    list_unlink(mm.sessions, s, [this](std::uint32_t i) -> list_links& { return sessions_[i].mapping_links; });
-    timers_.remove(s);
-    ss.live = false;
-    free_sessions_.push_back(s);
-    --clients_[mm.client].sessions;
-  }
+  while (!mm.sessions.empty()) free_session(mm.sessions.first);
   mapping_index_.erase(slot_hash(hash(mm.key)), m);
   by_external_[static_cast<std::size_t>(mm.key.proto)][mm.external_port] = external_entry{};
   ports(mm.key.proto).release(mm.external_port);

@@ -178,6 +178,7 @@ class nat_engine {
                                                  clock_time now) noexcept;
   bool evict_for_session() noexcept;
   bool evict_for_mapping() noexcept;
+  void free_session(std::uint32_t s) noexcept;    // the slot only; the mapping stays
   void remove_session(std::uint32_t s) noexcept;  // and its mapping when it was the last
   void remove_mapping(std::uint32_t m) noexcept;  // with its sessions
   std::size_t retain_impl(bool (*keep)(void*, const session_info&), void* ctx);
