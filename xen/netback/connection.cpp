@@ -157,23 +157,27 @@ void connection::kick() noexcept {
 
 // Takes the fired ports; they stay masked until settle_events(). An event sent
 // meanwhile is kept pending by the channel and raised again at the unmask: the
-// rings are always looked at after any notification, late at worst.
-void connection::drain_events() {
+// rings are always looked at after any notification, late at worst. True when
+// an event woke us (not only a kick or the deferral timer).
+bool connection::drain_events() {
   std::uint64_t n = 0;
   if (::read(kick_fd_, &n, sizeof n) == sizeof n) counters_.kicks += n;
   if (::read(defer_fd_, &n, sizeof n) == sizeof n) deferred_ = false;  // the wait is over
-  events_this_call_ = false;
+  bool woken = false;
   for (;;) {
     auto p = events_->pending();
-    if (!p) return fail(netback_fatal::event_channel_failed);
-    if (!*p) return;
+    if (!p) {
+      fail(netback_fatal::event_channel_failed);
+      return woken;
+    }
+    if (!*p) return woken;
     ++counters_.events;
-    events_this_call_ = true;
+    woken = true;
     if (std::find(fired_.begin(), fired_.end(), **p) == fired_.end()) fired_.push_back(**p);
   }
 }
 
-void connection::settle_events(bool worked) {
+void connection::settle_events(bool worked, bool woken) {
   constexpr std::uint32_t tolerated = 8;  // a frontend's own timing makes a few harmless
   if (worked) {
     spurious_run_ = 0;
@@ -184,14 +188,14 @@ void connection::settle_events(bool worked) {
       (void)!::read(defer_fd_, &n, sizeof n);
       deferred_ = false;
     }
-  } else if (events_this_call_) {
+  } else if (woken) {
     ++counters_.spurious_events;
     ++spurious_run_;
   }
   if (deferred_ || fired_.empty()) return;
   // Deferred only right after a spurious event: when the wait ends with nothing new,
   // the ports are unmasked (the run is kept: the next spurious event waits longer).
-  if (spurious_run_ > tolerated && events_this_call_ && !worked) {
+  if (spurious_run_ > tolerated && woken && !worked) {
     // 1 ms, doubling with the run, at most 128 ms: the ports stay masked until then.
     const std::uint32_t shift = std::min<std::uint32_t>(spurious_run_ - tolerated - 1, 7);
     const long ms = 1L << shift;
@@ -211,7 +215,7 @@ void connection::settle_events(bool worked) {
 
 std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
   if (closed()) return 0;
-  drain_events();
+  const bool woken = drain_events();
   if (!closed()) flush_rx();
   const std::size_t before = out.size();
   if (!closed()) process_tx(out, max, pool);
@@ -219,7 +223,7 @@ std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max
     const bool worked = tx_back_.req_cons != tx_cons_settled_ || rx_back_.req_cons != rx_cons_settled_;
     tx_cons_settled_ = tx_back_.req_cons;
     rx_cons_settled_ = rx_back_.req_cons;
-    settle_events(worked);
+    settle_events(worked, woken);
   }
   return out.size() - before;
 }

@@ -108,8 +108,8 @@ class connection {
   connection(std::unique_ptr<grant_mapper> grants, std::unique_ptr<event_channels> events, const frontend_keys& keys,
              connection_config config);
   void fail(netback_fatal why) noexcept;
-  void drain_events();
-  void settle_events(bool worked);
+  bool drain_events();
+  void settle_events(bool worked, bool woken);
   void kick() noexcept;
   void process_tx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
   void flush_rx();
@@ -130,7 +130,6 @@ class connection {
   // longer each time, so a frontend notifying in a loop costs us little (XSA-332).
   int defer_fd_ = -1;
   std::vector<evtchn_port> fired_;
-  bool events_this_call_ = false;
   bool deferred_ = false;
   std::uint32_t spurious_run_ = 0;
   // Ring positions at the last settle: work done in between (also rx work done by
