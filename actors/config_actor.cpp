@@ -56,8 +56,14 @@ void retry_later(config_actor_t* self) {
 
 // A read that failed for want of a connection or a request slot says nothing
 // about the rules: the old snapshot stays (a reconnect reads everything again,
-// a busy read is retried). Only an answer, or the daemon's own error, changes them.
-bool transient(qubes::qdb_failure f) {
+// a busy read is retried: `mark` notes what to read again). Only an answer, or the
+// daemon's own error, changes them. True when the failure was such a one.
+template <class Mark>
+bool set_aside(config_actor_t* self, qubes::qdb_failure f, Mark mark) {
+  if (f == qubes::qdb_failure::busy) {
+    mark();
+    retry_later(self);
+  }
   return f == qubes::qdb_failure::disconnected || f == qubes::qdb_failure::busy;
 }
 
@@ -68,13 +74,7 @@ void load_client_rules(config_actor_t* self, const std::string& ip_text) {
   auto prefix = std::string{qubes::firewall_prefix} + ip_text + "/";
   self->state.qdb->multiread(prefix, [self, ip = *ip, ip_text](qubes::qdb_reply<qubes::qdb_entries> reply) {
     auto& st = self->state;
-    if (!reply && transient(reply.error())) {
-      if (reply.error() == qubes::qdb_failure::busy) {
-        st.retry_clients.insert(ip_text);
-        retry_later(self);
-      }
-      return;
-    }
+    if (!reply && set_aside(self, reply.error(), [&] { st.retry_clients.insert(ip_text); })) return;
     rules::ruleset set;
     if (!reply) {
       set = rules::deny_all({rules::rule_error_kind::missing_policy, "policy",
@@ -98,13 +98,7 @@ void load_client_rules(config_actor_t* self, const std::string& ip_text) {
 
 void load_connected_ips(config_actor_t* self) {
   self->state.qdb->read("/connected-ips", [self](qubes::qdb_reply<std::string> reply) {
-    if (!reply && transient(reply.error())) {
-      if (reply.error() == qubes::qdb_failure::busy) {
-        self->state.retry_connected_ips = true;
-        retry_later(self);
-      }
-      return;
-    }
+    if (!reply && set_aside(self, reply.error(), [self] { self->state.retry_connected_ips = true; })) return;
     connected_ips c;  // the key gone (not_found) or refused: nobody is connected
     if (reply) {
       std::string_view text = *reply;
@@ -142,12 +136,8 @@ void load_all(config_actor_t* self) {
   self->state.qdb->list(std::string{qubes::firewall_prefix},
                         [self](qubes::qdb_reply<std::vector<std::string>> keys) {
                           if (!keys) {
-                            // Disconnected: the reconnect reads everything. The daemon's own
-                            // error: nothing to go on, the rules stay as they are.
-                            if (keys.error() == qubes::qdb_failure::busy) {
-                              self->state.retry_all = true;
-                              retry_later(self);
-                            }
+                            // The daemon's own error: nothing to go on, the rules stay as they are.
+                            (void)set_aside(self, keys.error(), [self] { self->state.retry_all = true; });
                             return;
                           }
                           std::set<std::string> clients;
