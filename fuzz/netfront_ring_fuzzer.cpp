@@ -240,7 +240,7 @@ struct harness {
     send(3, 60, {}, 0x5a);
     const auto& after = front->counters();
     require(after.tx_packets == before.tx_packets && after.rx_packets == before.rx_packets &&
-            after.events == before.events && after.fatal == before.fatal);
+            after.wakeups.events == before.wakeups.events && after.fatal == before.fatal);
     check();
   }
 

@@ -1,6 +1,13 @@
 // fuzz/replay_main.cpp — runs a fuzz target over files and directories of inputs
-// (the committed corpora), for builds without libFuzzer.
+// (the committed corpora), for builds without libFuzzer. An input that does not return
+// within AW_FUZZ_TIMEOUT seconds (10 by default, as libFuzzer's -timeout in CI) fails
+// the replay with its name: a hang is a finding too.
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +17,23 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
+// The input being replayed, for the timeout's message (set before each, read by the handler).
+char current_input[4096] = "";
+
+void on_timeout(int) {
+  const char before[] = "replay: timeout (a hang) on ";
+  (void)!::write(2, before, sizeof before - 1);
+  (void)!::write(2, current_input, std::strlen(current_input));
+  (void)!::write(2, "\n", 1);
+  ::_exit(70);
+}
+
+unsigned timeout_seconds() {
+  const char* v = std::getenv("AW_FUZZ_TIMEOUT");
+  const long n = v != nullptr ? std::strtol(v, nullptr, 10) : 0;
+  return n > 0 ? static_cast<unsigned>(n) : 10u;
+}
+
 int run_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) {
@@ -17,12 +41,18 @@ int run_file(const std::filesystem::path& p) {
     return 1;
   }
   std::vector<std::uint8_t> data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::strncpy(current_input, p.c_str(), sizeof current_input - 1);
+  ::alarm(timeout_seconds());
   LLVMFuzzerTestOneInput(data.data(), data.size());
+  ::alarm(0);
   return 0;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
+  struct sigaction sa {};
+  sa.sa_handler = on_timeout;
+  ::sigaction(SIGALRM, &sa, nullptr);
   std::size_t inputs = 0;
   int failures = 0;
   for (int i = 1; i < argc; ++i) {

@@ -171,6 +171,12 @@ bool final_check_for_requests(const ring_view& r, const back_ring& b) noexcept {
   return r.req_prod() != b.req_cons;
 }
 
+bool wait_for_requests(const ring_view& r, const back_ring& b, std::uint32_t needed) noexcept {
+  r.set_req_event(b.req_cons + needed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the event index before the second look
+  return static_cast<std::uint32_t>(r.req_prod() - b.req_cons) >= needed;
+}
+
 bool final_check_for_responses(const ring_view& r, const front_ring& f) noexcept {
   if (r.rsp_prod() != f.rsp_cons) return true;
   return wait_for_responses_past(r, f.rsp_cons);

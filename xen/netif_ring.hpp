@@ -189,6 +189,11 @@ bool push_requests(const ring_view& r, const front_ring& f) noexcept;
 // RING_FINAL_CHECK_FOR_REQUESTS: before sleeping, ask to be woken at the next
 // request, then look again; true → requests arrived meanwhile, keep working.
 bool final_check_for_requests(const ring_view& r, const back_ring& b) noexcept;
+// The backend needs `needed` requests before it can go on (a packet's slots): it asks to be
+// woken once req_prod reaches req_cons + needed, then looks again; true → there are enough
+// now. (final_check_for_requests asks for any one request: with some posted but fewer than
+// needed it says "go on" at once, and a caller looping on it would spin.)
+bool wait_for_requests(const ring_view& r, const back_ring& b, std::uint32_t needed) noexcept;
 // RING_FINAL_CHECK_FOR_RESPONSES, the frontend's equivalent.
 bool final_check_for_responses(const ring_view& r, const front_ring& f) noexcept;
 // The frontend asks to be woken once rsp_prod moves past `seen`, then looks again; true →

@@ -2,10 +2,6 @@
 // rx by grant copy into posted buffers, every consumed slot answered exactly once.
 #include "xen/netback/connection.hpp"
 
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -94,29 +90,16 @@ xen_result<std::unique_ptr<connection>> connection::connect(std::unique_ptr<gran
     c->rx_local_ = *rx_port;
   }
 
-  c->epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  c->kick_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  c->defer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (c->epoll_fd_ < 0 || c->kick_fd_ < 0 || c->defer_fd_ < 0) return from_errno(errno);
-  for (int fd : {c->events_->fd(), c->kick_fd_, c->defer_fd_}) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    if (::epoll_ctl(c->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return from_errno(errno);
-  }
+  c->wakeups_ = event_wakeups::open(*c->events_);
+  if (!c->wakeups_) return from_errno(errno);
   // Ask for the first requests' events, and pick up any already published.
   txv.set_req_event(c->tx_back_.req_cons + 1);
   rxv.set_req_event(c->rx_back_.req_cons + 1);
-  c->kick();
+  c->wakeups_->kick();
   return c;
 }
 
-connection::~connection() {
-  close();
-  if (kick_fd_ >= 0) ::close(kick_fd_);
-  if (defer_fd_ >= 0) ::close(defer_fd_);
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
-}
+connection::~connection() { close(); }
 
 void connection::close() noexcept {
   if (closed()) return;
@@ -124,7 +107,7 @@ void connection::close() noexcept {
   if (tx_local_ != 0) (void)events_->unbind(tx_local_);
   if (rx_local_ != 0 && rx_local_ != tx_local_) (void)events_->unbind(rx_local_);
   tx_local_ = rx_local_ = 0;
-  fired_.clear();
+  if (wakeups_) wakeups_->forget_ports();
   tx_ring_.reset();
   rx_ring_.reset();
   counters_.rx_drops[static_cast<std::size_t>(rx_drop::closed)] += rx_backlog_.size();
@@ -150,80 +133,21 @@ void connection::fail(netback_fatal why) noexcept {
   close();
 }
 
-void connection::kick() noexcept {
-  const std::uint64_t one = 1;
-  (void)::write(kick_fd_, &one, sizeof one);
-}
-
-// Takes the fired ports; they stay masked until settle_events(). An event sent
-// meanwhile is kept pending by the channel and raised again at the unmask: the
-// rings are always looked at after any notification, late at worst. True when
-// an event woke us (not only a kick or the deferral timer).
-bool connection::drain_events() {
-  std::uint64_t n = 0;
-  if (::read(kick_fd_, &n, sizeof n) == sizeof n) counters_.kicks += n;
-  if (::read(defer_fd_, &n, sizeof n) == sizeof n) deferred_ = false;  // the wait is over
-  bool woken = false;
-  for (;;) {
-    auto p = events_->pending();
-    if (!p) {
-      fail(netback_fatal::event_channel_failed);
-      return woken;
-    }
-    if (!*p) return woken;
-    ++counters_.events;
-    woken = true;
-    if (std::find(fired_.begin(), fired_.end(), **p) == fired_.end()) fired_.push_back(**p);
-  }
-}
-
-void connection::settle_events(bool worked, bool woken) {
-  constexpr std::uint32_t tolerated = 8;  // a frontend's own timing makes a few harmless
-  if (worked) {
-    spurious_run_ = 0;
-    if (deferred_) {  // behaving again: no reason to keep its ports masked
-      const itimerspec off{};
-      (void)::timerfd_settime(defer_fd_, 0, &off, nullptr);
-      std::uint64_t n = 0;
-      (void)!::read(defer_fd_, &n, sizeof n);
-      deferred_ = false;
-    }
-  } else if (woken) {
-    ++counters_.spurious_events;
-    ++spurious_run_;
-  }
-  if (deferred_ || fired_.empty()) return;
-  // Deferred only right after a spurious event: when the wait ends with nothing new,
-  // the ports are unmasked (the run is kept: the next spurious event waits longer).
-  if (spurious_run_ > tolerated && woken && !worked) {
-    // 1 ms, doubling with the run, at most 128 ms: the ports stay masked until then.
-    const std::uint32_t shift = std::min<std::uint32_t>(spurious_run_ - tolerated - 1, 7);
-    const long ms = 1L << shift;
-    itimerspec t{};
-    t.it_value.tv_sec = ms / 1000;
-    t.it_value.tv_nsec = (ms % 1000) * 1'000'000L;
-    if (::timerfd_settime(defer_fd_, 0, &t, nullptr) == 0) {
-      deferred_ = true;
-      ++counters_.events_deferred;
-      return;
-    }
-  }
-  for (evtchn_port port : fired_)
-    if (!events_->unmask(port)) return fail(netback_fatal::event_channel_failed);
-  fired_.clear();
-}
-
 std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
   if (closed()) return 0;
-  const bool woken = drain_events();
-  if (!closed()) flush_rx();
+  const auto woken = wakeups_->take(counters_.wakeups);
+  if (!woken) {
+    fail(netback_fatal::event_channel_failed);
+    return 0;
+  }
+  flush_rx();
   const std::size_t before = out.size();
   if (!closed()) process_tx(out, max, pool);
   if (!closed()) {
     const bool worked = tx_back_.req_cons != tx_cons_settled_ || rx_back_.req_cons != rx_cons_settled_;
     tx_cons_settled_ = tx_back_.req_cons;
     rx_cons_settled_ = rx_back_.req_cons;
-    settle_events(worked, woken);
+    if (!wakeups_->settle(worked, *woken, counters_.wakeups)) fail(netback_fatal::event_channel_failed);
   }
   return out.size() - before;
 }
@@ -303,7 +227,7 @@ void connection::process_tx(std::vector<proto::packet>& out, std::size_t max, pr
   tx_back_.rsp_prod_pvt = idx;
   if (netif::push_responses(ring, tx_back_)) (void)events_->notify(tx_local_);
   // Out of budget with requests left: come back without waiting for an event.
-  if (tx_back_.req_cons != prod || netif::final_check_for_requests(ring, tx_back_)) kick();
+  if (tx_back_.req_cons != prod || netif::final_check_for_requests(ring, tx_back_)) wakeups_->kick();
 }
 
 std::optional<proto::packet> connection::prepare_rx(const proto::packet& frame) {
@@ -372,6 +296,7 @@ void connection::flush_rx() {
     std::vector<slot_plan> slots;
     std::vector<planned> batch;
     segments_.clear();
+    std::uint32_t head_needs = 0;  // slots the frame left at the head needs, when it did not fit
     while (!rx_backlog_.empty()) {
       const proto::packet& f = rx_backlog_.front();
       const bool gso = f.meta().gso != proto::gso_type::none;
@@ -382,7 +307,10 @@ void connection::flush_rx() {
         pop_rx_backlog();
         continue;
       }
-      if (prod - rx_back_.req_cons < needed) break;  // wait for the frontend to post buffers
+      if (prod - rx_back_.req_cons < needed) {  // wait for the frontend to post buffers
+        head_needs = needed;
+        break;
+      }
       planned p{f, slots.size(), 0, segments_.size(), 0};
       std::size_t offset = 0;
       for (std::uint32_t k = 0; k < data_slots; ++k) {
@@ -456,8 +384,10 @@ void connection::flush_rx() {
     if (!batch.empty() && netif::push_responses(ring, rx_back_)) (void)events_->notify(rx_local_);
     // Nothing waits: no need to hear of every buffer the frontend posts.
     if (rx_backlog_.empty()) return;
-    // Short of buffers: ask to be told when more are posted; look once more.
-    if (!netif::final_check_for_requests(ring, rx_back_)) return;
+    // Short of buffers for the head: ask to be told when there are enough for it, and go
+    // round again only if there are already (not merely some: with one buffer posted and a
+    // two-slot frame waiting, "some" would send us round for ever).
+    if (!netif::wait_for_requests(ring, rx_back_, head_needs)) return;
   }
 }
 
@@ -467,10 +397,7 @@ connection_counters& connection_counters::operator+=(const connection_counters& 
   tx_gso_packets += o.tx_gso_packets;
   rx_packets += o.rx_packets;
   rx_bytes += o.rx_bytes;
-  events += o.events;
-  kicks += o.kicks;
-  spurious_events += o.spurious_events;
-  events_deferred += o.events_deferred;
+  wakeups += o.wakeups;
   for (std::size_t i = 0; i < tx_drops.size(); ++i) tx_drops[i] += o.tx_drops[i];
   for (std::size_t i = 0; i < rx_drops.size(); ++i) rx_drops[i] += o.rx_drops[i];
   if (o.fatal) fatal = o.fatal;
@@ -485,9 +412,9 @@ std::string format_counters(const connection_counters& c, const std::string& pre
   line("tx_gso_packets", c.tx_gso_packets);
   line("rx_packets", c.rx_packets);
   line("rx_bytes", c.rx_bytes);
-  line("events", c.events);
-  line("spurious_events", c.spurious_events);
-  line("events_deferred", c.events_deferred);
+  line("events", c.wakeups.events);
+  line("spurious_events", c.wakeups.spurious_events);
+  line("events_deferred", c.wakeups.events_deferred);
   for (std::size_t i = 0; i < tx_drop_count; ++i) line(tx_drop_names[i], c.tx_drops[i]);
   for (std::size_t i = 0; i < rx_drop_count; ++i) line(rx_drop_names[i], c.rx_drops[i]);
   if (c.fatal) line(to_string(*c.fatal), 1);

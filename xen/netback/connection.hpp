@@ -15,6 +15,7 @@
 #include "protocol/buffer.hpp"
 #include "protocol/packet.hpp"
 #include "xen/event_channels.hpp"
+#include "xen/event_wakeups.hpp"
 #include "xen/grant_mapper.hpp"
 #include "xen/netback/tx_chain.hpp"
 
@@ -58,9 +59,7 @@ AW_NAMED_ENUM(rx_drop, AW_NETBACK_RX_DROPS)
 struct connection_counters {
   std::uint64_t tx_packets = 0, tx_bytes = 0, tx_gso_packets = 0;
   std::uint64_t rx_packets = 0, rx_bytes = 0;
-  std::uint64_t events = 0, kicks = 0;
-  // Events that brought no work, and how often their unmask was put off for it.
-  std::uint64_t spurious_events = 0, events_deferred = 0;
+  wakeup_counters wakeups;
   std::array<std::uint64_t, tx_drop_count> tx_drops{};
   std::array<std::uint64_t, rx_drop_count> rx_drops{};
   std::optional<netback_fatal> fatal;
@@ -85,7 +84,7 @@ class connection {
 
   // Readable when there is work: an event from the frontend, or tx requests
   // left over from a receive() that hit its bound.
-  [[nodiscard]] int fd() const noexcept { return epoll_fd_; }
+  [[nodiscard]] int fd() const noexcept { return wakeups_->fd(); }
 
   // Frames the frontend transmitted (Ethernet, offload state in the meta),
   // up to max, appended to out; also delivers rx frames that waited for
@@ -108,9 +107,6 @@ class connection {
   connection(std::unique_ptr<grant_mapper> grants, std::unique_ptr<event_channels> events, const frontend_keys& keys,
              connection_config config);
   void fail(netback_fatal why) noexcept;
-  bool drain_events();
-  void settle_events(bool worked, bool woken);
-  void kick() noexcept;
   void process_tx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
   void flush_rx();
   std::optional<proto::packet> prepare_rx(const proto::packet& frame);
@@ -123,15 +119,7 @@ class connection {
   grant_mapping tx_ring_, rx_ring_;
   netif::back_ring tx_back_, rx_back_;
   evtchn_port tx_local_ = 0, rx_local_ = 0;
-  int epoll_fd_ = -1;
-  int kick_fd_ = -1;
-  // Late unmask (Linux netback's lateeoi): a fired port stays masked until its work is
-  // done; after a run of events that brought no work, its unmask waits for this timer,
-  // longer each time, so a frontend notifying in a loop costs us little (XSA-332).
-  int defer_fd_ = -1;
-  std::vector<evtchn_port> fired_;
-  bool deferred_ = false;
-  std::uint32_t spurious_run_ = 0;
+  std::unique_ptr<event_wakeups> wakeups_;
   // Ring positions at the last settle: work done in between (also rx work done by
   // send(), between two receive() calls) counts for the events that asked for it.
   std::uint32_t tx_cons_settled_ = 0, rx_cons_settled_ = 0;

@@ -3,6 +3,7 @@
 #include "xen/netfront/connection.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "protocol/counter_lines.hpp"
@@ -13,7 +14,8 @@ constexpr std::uint32_t max_rx_data_slots = 18;
 }
 
 xen_result<std::unique_ptr<connection>> connection::create(std::unique_ptr<grant_sharer> sharer,
-                                                           std::unique_ptr<event_channels> events, domid backend) {
+                                                           std::unique_ptr<event_channels> events, domid backend,
+                                                           std::uint32_t rx_buffers) {
   if (!sharer || !events) return xen_error::invalid_argument;
   std::unique_ptr<connection> c{new connection(std::move(sharer), std::move(events))};
   auto share = [&](std::size_t n) { return c->sharer_->share(backend, n, true); };
@@ -34,9 +36,11 @@ xen_result<std::unique_ptr<connection>> connection::create(std::unique_ptr<grant
   auto port = c->events_->bind_unbound_port(backend);
   if (!port) return port.error();
   c->port_ = *port;
+  c->wakeups_ = event_wakeups::open(*c->events_);
+  if (!c->wakeups_) return from_errno(errno);
   c->keys_ = {c->tx_ring_page_.refs()[0], c->rx_ring_page_.refs()[0], c->port_};
   for (std::uint32_t i = netif::tx_ring_size; i > 0; --i) c->tx_free_.push_back(static_cast<std::uint16_t>(i - 1));
-  c->post_rx(netif::rx_ring_size);
+  c->post_rx(std::min(rx_buffers, netif::rx_ring_size));
   return c;
 }
 
@@ -47,6 +51,7 @@ void connection::close() noexcept {
   closed_ = true;
   if (port_ != 0) (void)events_->unbind(port_);
   port_ = 0;
+  if (wakeups_) wakeups_->forget_ports();
   counters_.drops[static_cast<std::size_t>(front_drop::closed)] += tx_backlog_.size();
   tx_backlog_.clear();
   tx_backlog_bytes_ = 0;
@@ -194,6 +199,7 @@ void connection::reclaim_tx() {
 
 void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
   auto ring = *netif::ring_view::make(rx_ring_page_.page(0), netif::rx_slot_size);
+  const std::size_t end = out.size() + max;  // up to max appended, whatever `out` held before
   std::uint32_t consumed = 0;
   // Bounds the re-reads when the backend moves rsp_prod while we ask to be told about it.
   int rechecks = 4;
@@ -202,7 +208,7 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
     bool partial = false;  // the backend published part of a chain (up to prod)
     if (!netif::responses_plausible(prod, rx_front_.rsp_cons, rx_front_.req_prod_pvt))
       return fail(front_fatal::rx_rsp_prod_implausible);
-    while (rx_front_.rsp_cons != prod && out.size() < max) {
+    while (rx_front_.rsp_cons != prod && out.size() < end) {
       // Find the whole packet first: a chain not yet complete waits.
       std::uint32_t i = rx_front_.rsp_cons;
       const auto first = netif::read_rx_response(ring.slot(i));
@@ -281,37 +287,58 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
     }
     if (partial) {
       // Reading the same part again would spin: wait for the producer to move past it.
-      if (netif::wait_for_responses_past(ring, prod) && --rechecks > 0) continue;
+      if (!netif::wait_for_responses_past(ring, prod)) break;  // the backend tells us when it does
+      if (--rechecks > 0) continue;
+      // It moved, and may have read our event index before we set it: no notification
+      // will come for what it published, so come back without one.
+      wakeups_->kick();
       break;
     }
-    if (out.size() >= max || !netif::final_check_for_responses(ring, rx_front_)) break;
+    if (out.size() >= end) {
+      // Out of budget with responses left: they announced themselves already.
+      if (ring.rsp_prod() != rx_front_.rsp_cons) wakeups_->kick();
+      break;
+    }
+    if (!netif::final_check_for_responses(ring, rx_front_)) break;
   }
   if (consumed > 0) post_rx(consumed);  // the same slots, posted again
 }
 
-bool connection::take_events() {
-  for (;;) {
-    auto p = events_->pending();
-    if (!p) {
-      fail(front_fatal::event_channel_failed);
-      return false;
-    }
-    if (!*p) return true;
-    ++counters_.events;
-    (void)events_->unmask(**p);
-  }
+std::optional<bool> connection::take_events() {
+  auto woken = wakeups_->take(counters_.wakeups);
+  if (!woken) fail(front_fatal::event_channel_failed);
+  return woken;
 }
 
-void connection::poll_tx() {
-  if (closed_ || !take_events()) return;
+void connection::settle_events(bool woken) {
+  if (closed_) return;
+  const bool worked = tx_front_.rsp_cons != tx_rsp_settled_ || rx_front_.rsp_cons != rx_rsp_settled_;
+  tx_rsp_settled_ = tx_front_.rsp_cons;
+  rx_rsp_settled_ = rx_front_.rsp_cons;
+  if (!wakeups_->settle(worked, woken, counters_.wakeups)) fail(front_fatal::event_channel_failed);
+}
+
+void connection::service_tx() {
   reclaim_tx();
   if (!closed_) flush_tx();
 }
 
+void connection::poll_tx() {
+  if (closed_) return;
+  const auto woken = take_events();
+  if (!woken) return;
+  service_tx();
+  settle_events(*woken);
+}
+
 std::size_t connection::receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) {
-  poll_tx();
+  if (closed_) return 0;
+  const auto woken = take_events();
+  if (!woken) return 0;
+  service_tx();
   const std::size_t before = out.size();
   if (!closed_) process_rx(out, max, pool);
+  settle_events(*woken);
   return out.size() - before;
 }
 
@@ -325,12 +352,12 @@ struct counter_field {
 constexpr counter_field counter_fields[] = {{"tx_packets", &front_counters::tx_packets},
                                             {"tx_bytes", &front_counters::tx_bytes},
                                             {"rx_packets", &front_counters::rx_packets},
-                                            {"rx_bytes", &front_counters::rx_bytes},
-                                            {"events", &front_counters::events}};
+                                            {"rx_bytes", &front_counters::rx_bytes}};
 }  // namespace
 
 front_counters& front_counters::operator+=(const front_counters& o) noexcept {
   for (const auto& f : counter_fields) this->*f.member += o.*f.member;
+  wakeups += o.wakeups;
   for (std::size_t i = 0; i < drops.size(); ++i) drops[i] += o.drops[i];
   if (o.fatal) fatal = o.fatal;
   return *this;
@@ -340,6 +367,9 @@ std::string format_counters(const front_counters& c, const std::string& prefix) 
   std::string s;
   auto line = [&](std::string_view name, std::uint64_t v) { proto::append_nonzero_counter(s, prefix, name, v); };
   for (const auto& f : counter_fields) line(f.name, c.*f.member);
+  line("events", c.wakeups.events);
+  line("spurious_events", c.wakeups.spurious_events);
+  line("events_deferred", c.wakeups.events_deferred);
   for (std::size_t i = 0; i < front_drop_count; ++i) line(front_drop_names[i], c.drops[i]);
   if (c.fatal) line(to_string(*c.fatal), 1);
   return s;

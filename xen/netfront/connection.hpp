@@ -17,6 +17,7 @@
 #include "protocol/named_enum.hpp"
 #include "protocol/packet.hpp"
 #include "xen/event_channels.hpp"
+#include "xen/event_wakeups.hpp"
 #include "xen/grant_sharer.hpp"
 #include "xen/netif_ring.hpp"
 
@@ -56,7 +57,8 @@ AW_NAMED_ENUM(front_drop, AW_NETFRONT_DROPS)
 AW_NAMED_ENUM(front_fatal, AW_NETFRONT_FATALS)
 
 struct front_counters {
-  std::uint64_t tx_packets = 0, tx_bytes = 0, rx_packets = 0, rx_bytes = 0, events = 0;
+  std::uint64_t tx_packets = 0, tx_bytes = 0, rx_packets = 0, rx_bytes = 0;
+  wakeup_counters wakeups;
   std::array<std::uint64_t, front_drop_count> drops{};
   std::optional<front_fatal> fatal;
 
@@ -77,10 +79,12 @@ class connection {
   static constexpr std::size_t tx_backlog_bytes_max = std::size_t{8} << 20;
 
   // Shares two ring pages and one page per ring slot for each direction with
-  // `backend`, initialises the rings, posts every rx buffer and allocates the
-  // event channel. Publish keys(), then connect() once the backend answers.
+  // `backend`, initialises the rings, posts rx buffers (every slot; fewer to play a client
+  // short of buffers) and allocates the event channel. Publish keys(), then connect() once
+  // the backend answers.
   static xen_result<std::unique_ptr<connection>> create(std::unique_ptr<grant_sharer> sharer,
-                                                        std::unique_ptr<event_channels> events, domid backend);
+                                                        std::unique_ptr<event_channels> events, domid backend,
+                                                        std::uint32_t rx_buffers = netif::rx_ring_size);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -91,7 +95,9 @@ class connection {
     features_ = f;
     connected_ = true;
   }
-  [[nodiscard]] int fd() const noexcept { return events_->fd(); }
+  // Readable when there is work: an event from the backend, or rx responses left over from a
+  // receive() that hit its bound.
+  [[nodiscard]] int fd() const noexcept { return wakeups_->fd(); }
 
   // Frames the backend delivered, up to max; also reclaims answered tx slots.
   std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
@@ -119,8 +125,12 @@ class connection {
   connection(std::unique_ptr<grant_sharer> sharer, std::unique_ptr<event_channels> events)
       : sharer_(std::move(sharer)), events_(std::move(events)) {}
   void fail(front_fatal why) noexcept;
-  // Consumes pending event-channel notifications; false when the channel failed (closed).
-  bool take_events();
+  // Takes the event channel's notifications (the port stays masked until settle_events);
+  // whether one woke this call, nullopt when the channel failed (then closed).
+  std::optional<bool> take_events();
+  // After the work: the port unmasked (or, for a backend notifying without work, later).
+  void settle_events(bool woken);
+  void service_tx();
   void reclaim_tx();
   void process_rx(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool);
   void post_rx(std::uint32_t count);
@@ -133,6 +143,9 @@ class connection {
   shared_pages tx_ring_page_, rx_ring_page_, tx_pages_, rx_pages_;
   published_keys keys_;
   evtchn_port port_ = 0;
+  std::unique_ptr<event_wakeups> wakeups_;
+  // Ring positions at the last settle: the backend's work since (answers) counts for its events.
+  std::uint32_t tx_rsp_settled_ = 0, rx_rsp_settled_ = 0;
   netif::front_ring tx_front_, rx_front_;
   // Tx ids are page numbers; a page is free again only after its response.
   std::vector<std::uint16_t> tx_free_;
