@@ -140,6 +140,10 @@ void load_all(config_actor_t* self) {
                             (void)set_aside(self, keys.error(), [self] { self->state.retry_all = true; });
                             return;
                           }
+                          // A daemon that answers: the next loss starts its backoff afresh (not at
+                          // the connect: one that accepts and then hangs up would be retried, and
+                          // everything read again, every 100 ms for ever).
+                          self->state.backoff = qubes::qdb_backoff{};
                           std::set<std::string> clients;
                           for (const auto& k : *keys) {
                             std::string_view rest = std::string_view{k}.substr(qubes::firewall_prefix.size());
@@ -181,7 +185,6 @@ config_actor::behavior_type config_behavior(config_actor_t* self, config_actor_c
   qubes::qdb_client::handlers h;
   h.on_connect = [self] {
     ++self->state.stats.connects;
-    self->state.backoff = qubes::qdb_backoff{};
     load_all(self);
   };
   h.on_watch = [self](const std::string& path) {

@@ -23,12 +23,13 @@ using fd_owner_actor = caf::typed_actor<caf::reacts_to<fd_ready>>;
 using stats_actor = caf::typed_actor<caf::replies_to<stats_atom>::with<std::string>>;
 
 // A port (actors/port_actor): the reactor's fd_ready, the firewall's transmit batches
-// and credit, its own ARP retry tick and egress-hold deadline.
+// and credit, its own ARP retry tick, egress-hold deadline and pause for buffers.
 using port_actor = caf::typed_actor<caf::reacts_to<fd_ready>,
                                     caf::reacts_to<credit>,
                                     caf::reacts_to<transmit_packets>,
                                     caf::reacts_to<tick_atom>,
                                     caf::reacts_to<egress_hold_expired>,
+                                    caf::reacts_to<pool_wait_over>,
                                     caf::replies_to<stats_atom>::with<std::string>>;
 
 // The DNS resolver (actors/resolver_actor): names from the firewall, the datagrams that

@@ -44,6 +44,9 @@ struct egress_hold_expired {
   std::uint64_t hold = 0;
 };
 
+// A port's pause after finding its buffer pool exhausted is over: it looks at its device again.
+struct pool_wait_over {};
+
 // A file descriptor the reactor watches became readable.
 struct fd_ready {
   int fd = -1;
@@ -125,6 +128,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(actorwall, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::dns_responses))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::resolver_handle))
   CAF_ADD_TYPE_ID(actorwall, (aw::actors::egress_hold_expired))
+  CAF_ADD_TYPE_ID(actorwall, (aw::actors::pool_wait_over))
   CAF_ADD_ATOM(actorwall, aw::actors, tick_atom, "tick")
   CAF_ADD_ATOM(actorwall, aw::actors, stats_atom, "stats")
   CAF_ADD_ATOM(actorwall, aw::actors, restart_atom, "restart")
@@ -152,6 +156,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_queries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_responses)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::resolver_handle)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::egress_hold_expired)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::pool_wait_over)
 
 // The typed interfaces, and the messages that carry their handles.
 #include "actors/interfaces.hpp"

@@ -3,6 +3,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <utility>
 
 #include "actors/messages.hpp"
@@ -20,6 +21,7 @@ struct port_counters {
   std::uint64_t tx_frames = 0, tx_dropped = 0, tx_no_gateway_mac = 0;
   std::uint64_t arp_replied = 0, arp_ignored = 0, arp_requests_on_new_link = 0;
   std::uint64_t egress_held = 0, egress_hold_expired = 0;
+  std::uint64_t rx_pool_exhausted = 0;  // drains that found no buffer, each followed by a pause
 };
 
 struct port_state {
@@ -37,6 +39,9 @@ struct port_state {
   std::uint64_t hold = 0;
   std::size_t hold_queued = 0;
   bool hold_off = false;
+  // Out of buffers: the pool's refusals seen so far, and the pause before the next look.
+  std::size_t pool_refusals_seen = 0;
+  std::chrono::milliseconds pool_wait{0};
   std::optional<proto::mac_address> gateway_mac;
   std::uint64_t link_generation = 0;  // the device's, when the gateway's MAC was last asked
   port_counters stats;
@@ -133,6 +138,25 @@ void answer_transmit(port_actor_t* self) {
   }
 }
 
+// After a drain: ready for the device's next readiness, unless the drain found nothing
+// because the pool had no buffer. A link then leaves its frames where they are (the kernel
+// drops what overflows) and its fd stays readable: armed now, it would bring us straight
+// back, round and round until blocks return (the uplink's 256 large blocks can all wait in
+// slow clients' queues). The port looks again after a pause, 1 ms doubling to 64 ms.
+void rearm_after_drain(port_actor_t* self, bool received) {
+  auto& st = self->state;
+  if (received) {
+    st.pool_wait = std::chrono::milliseconds{0};
+  } else if (const auto refusals = st.pool.stats().exhausted; refusals != st.pool_refusals_seen) {
+    st.pool_refusals_seen = refusals;
+    ++st.stats.rx_pool_exhausted;
+    st.pool_wait = std::clamp(st.pool_wait * 2, std::chrono::milliseconds{1}, std::chrono::milliseconds{64});
+    self->delayed_send(self, st.pool_wait, pool_wait_over{});
+    return;
+  }
+  st.io->rearm(st.device->fd());
+}
+
 void drain(port_actor_t* self) {
   auto& st = self->state;
   if (st.credits == 0) {
@@ -215,7 +239,7 @@ void drain(port_actor_t* self) {
     --st.credits;
     ++st.stats.rx_batches;
   }
-  st.io->rearm(st.device->fd());
+  rearm_after_drain(self, !st.frames.empty());
 }
 
 port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
@@ -262,6 +286,7 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
         send_frames(s, frames);
         answer_transmit(self);  // taken: the firewall may send the next batch (when there is room)
       },
+      [=](pool_wait_over) { drain(self); },
       [=](egress_hold_expired e) {
         if (e.hold == self->state.hold) release_egress(self, true);
       },
@@ -291,6 +316,7 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
         line("arp_requests_on_new_link", s.arp_requests_on_new_link);
         line("egress_held", s.egress_held);  // transmit batches whose credit waited for room
         line("egress_hold_expired", s.egress_hold_expired);
+        line("rx_pool_exhausted", s.rx_pool_exhausted);  // drains that found no buffer (then a pause)
         return out + self->state.device->counters(p + "link.");
       },
   };

@@ -336,3 +336,27 @@ TEST_CASE("egress back-pressure: a transmit batch that finds room pays the credi
   p.transmit();
   CHECK(p.credit_within(std::chrono::seconds{5}) == 2);
 }
+
+TEST_CASE("port: a device whose pool is exhausted is looked at again after a growing pause, not at once in a loop") {
+  // A TAP or AF_PACKET link out of buffers leaves its frames in the kernel and its fd
+  // readable: re-armed at once, the port and the reactor would go round until blocks came
+  // back (the uplink's 256 large blocks can all wait in slow clients' queues).
+  lone_port p{port_role::uplink, std::chrono::seconds{30}};
+  p.dev->starve_pool();
+  p.dev->inject(frame(uplink_mac, netvm_mac, proto::ethertype::ipv4,
+                      test::udp_packet({.src = remote, .dst = fw_ip}, 53, 1000, test::payload_of(10))));
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});  // a window to count looks in, not a wait
+  const auto looks = p.dev->receives();
+  MESSAGE("receive() calls in 300 ms with the pool exhausted: " << looks);
+  CHECK(looks >= 2);   // it does look again...
+  CHECK(looks <= 12);  // ...1, 2, 4, ... 64 ms apart, not thousands of times
+  CHECK(p.stats().find("port.p.rx_pool_exhausted ") != std::string::npos);
+  CHECK(p.stats().find("port.p.rx_frames 0") != std::string::npos);
+  p.dev->feed_pool();  // blocks back: the frame that waited comes in at the next look
+  bool arrived = false;
+  for (int i = 0; i < 100 && !arrived; ++i) {
+    arrived = p.stats().find("port.p.rx_frames 1") != std::string::npos;
+    if (!arrived) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  CHECK(arrived);
+}

@@ -25,6 +25,13 @@ class fake_device final : public actors::frame_device {
 
   std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) override {
     std::lock_guard<std::mutex> g{m_};
+    ++receives_;
+    if (starving_) {
+      // Every large block of the port's pool held here (as by frames queued elsewhere):
+      // nothing can be received, and the frames stay, the fd readable, as on a TAP.
+      while (auto b = pool.acquire(10000)) held_.push_back(std::move(*b));
+      return 0;
+    }
     std::size_t n = 0;
     while (!inbox_.empty() && n < max) {
       auto p = proto::make_packet(pool, inbox_.front());
@@ -81,6 +88,19 @@ class fake_device final : public actors::frame_device {
     [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
   }
 
+  // Test side: the port's pool runs dry (its blocks held until feed_pool()); receive()
+  // calls are counted.
+  void starve_pool() {
+    std::lock_guard<std::mutex> g{m_};
+    starving_ = true;
+  }
+  void feed_pool() {
+    std::lock_guard<std::mutex> g{m_};
+    starving_ = false;
+    held_.clear();
+  }
+  [[nodiscard]] std::size_t receives() const { return receives_; }
+
   // Test side: a frame arrives from the wire.
   void inject(std::vector<std::uint8_t> frame) {
     std::lock_guard<std::mutex> g{m_};
@@ -108,7 +128,9 @@ class fake_device final : public actors::frame_device {
 
  private:
   std::atomic<bool> gone_{false};
-  std::atomic<std::size_t> queued_{0}, flushes_{0};
+  std::atomic<std::size_t> queued_{0}, flushes_{0}, receives_{0};
+  bool starving_ = false;
+  std::vector<proto::unique_buffer> held_;
   int fd_;
   std::mutex m_;
   std::condition_variable cv_;
