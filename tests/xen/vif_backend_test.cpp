@@ -321,3 +321,38 @@ TEST_CASE("vif backend: a driver domain removes its directory a moment after Clo
   CHECK_FALSE(b.be_dir_exists());
   CHECK_FALSE(b.vif->next_deadline());
 }
+
+TEST_CASE("vif backend: a frontend that ignores dom0's detach is closed without it after the grace, its directory removed") {
+  bench b;
+  b.connect_fully();
+  b.vif->set_frontend_close_grace(300ms);
+  b.vif->set_removal_delay(50ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  b.ts.detach();
+  REQUIRE(b.pump([&] { return b.be_state() == "5"; }));
+  // The frontend stays Connected (hung, or hostile): the vif waits for it, with a deadline.
+  REQUIRE(b.vif->next_deadline());
+  CHECK(*b.vif->next_deadline() > std::chrono::steady_clock::now());
+  REQUIRE(b.pump([&] { return !b.be_dir_exists(); }));
+  CHECK(std::chrono::steady_clock::now() - t0 >= 300ms);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);  // well within libxl's 10 s
+  CHECK(b.m.hv->mappings_held(test::backend_dom) == 0);
+}
+
+TEST_CASE("vif backend: a frontend that writes Connected back after Closed sets no deadline in the past (no 1 ms polling)") {
+  // The removal deadline set at Closed stayed when the frontend's state went back to
+  // Connected: it came due at every look, and the device's timer fired every millisecond.
+  bench b;
+  b.connect_fully();
+  b.vif->set_removal_delay(200ms);
+  b.ts.detach();
+  b.front.set_state(xenbus_state::closed);
+  REQUIRE(b.pump([&] { return b.be_state() == "6"; }));
+  REQUIRE(b.vif->next_deadline());
+  b.front.set_state(xenbus_state::connected);  // the client's own key, written back
+  std::this_thread::sleep_for(250ms);  // past the old removal deadline
+  (void)b.vif->update();
+  if (auto due = b.vif->next_deadline()) CHECK(*due > std::chrono::steady_clock::now());
+  // And the detach still completes (the close grace, 5 s by default, at the latest).
+  REQUIRE(b.pump([&] { return !b.be_dir_exists(); }, 8000ms));
+}

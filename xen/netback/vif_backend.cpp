@@ -185,6 +185,7 @@ bool vif_backend::disconnect() {
 }
 
 void vif_backend::shutdown() {
+  if (!close_requested_) close_requested_at_ = std::chrono::steady_clock::now();
   close_requested_ = true;
   (void)update();
 }
@@ -201,6 +202,9 @@ bool toolstack_removes_directory(const std::string& backend_path) {
 
 vif_change vif_backend::update() {
   if (removed_) return vif_change::none;
+  // Set again below by whatever still waits: a deadline left from before (a frontend that
+  // wrote Connected back after Closed) would come due at every look, a timer 1 ms apart.
+  due_.reset();
   const std::string& b = id_.backend_path;
   auto be_raw = xs_.read(b + "/state");
   if (!be_raw && be_raw.error() == xen_error::not_found && !xs_.read(b)) {
@@ -214,7 +218,10 @@ vif_change vif_backend::update() {
   // with online=1 that we did not write in this run is our own from before a restart
   // (a service restarted while a vif was closing): not a detach, and taking it for one
   // would keep the vif from ever reaching InitWait again.
-  if (be == xenbus_state::closing && written_ != xenbus_state::closing && !online) close_requested_ = true;
+  if (be == xenbus_state::closing && written_ != xenbus_state::closing && !online && !close_requested_) {
+    close_requested_ = true;
+    close_requested_at_ = std::chrono::steady_clock::now();
+  }
   auto fe_raw = xs_.read(id_.frontend_path + "/state");
   // Missing or malformed counts as gone.
   const xenbus_state fe = fe_raw ? parse_xenbus_state(*fe_raw).value_or(xenbus_state::unknown) : xenbus_state::unknown;
@@ -234,10 +241,9 @@ vif_change vif_backend::update() {
     // each): removing it in the same instant can make its read of `state`
     // find nothing and fail the detach. So a moment after Closed.
     if (now - closed_at_ < config_removal_delay_) {
-      removal_due_ = closed_at_ + config_removal_delay_;
+      due_ = closed_at_ + config_removal_delay_;
       return;
     }
-    removal_due_.reset();
     (void)xs_.rm(b);  // our own directory only, never the parent
     removed_ = true;
     change = vif_change::removed;
@@ -251,8 +257,15 @@ vif_change vif_backend::update() {
   if (fe == xenbus_state::closing || close_requested_) {
     if (disconnect()) change = vif_change::disconnected;
     if (written_ != xenbus_state::closing && written_ != xenbus_state::closed) (void)write_state(xenbus_state::closing);
-    // A frontend that never connected will not answer our Closing: nothing to wait for.
-    if (close_requested_ && fe != xenbus_state::connected && fe != xenbus_state::closing) closed_and_maybe_removed();
+    if (close_requested_) {
+      // A frontend that never connected will not answer our Closing: nothing to wait for.
+      // One that does not answer within the grace (hung, or a hostile client writing its
+      // state back) is closed without: the detach is dom0's, not the client's, to decide.
+      const bool answering = fe == xenbus_state::connected || fe == xenbus_state::closing;
+      const auto give_up = close_requested_at_ + config_close_grace_;
+      if (!answering || std::chrono::steady_clock::now() >= give_up) closed_and_maybe_removed();
+      else due_ = give_up;
+    }
     return change;
   }
 

@@ -69,13 +69,17 @@ class vif_backend {
   [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
   // Stops I/O now (service shutdown): Closing, then Closed once the frontend closes.
   void shutdown();
-  // When update() must run again without an event (the delayed removal of the
-  // backend directory after Closed); nullopt when nothing is pending.
+  // When update() must run again without an event (the delayed removal of the backend
+  // directory after Closed, a frontend's time to answer a detach); nullopt when nothing is
+  // pending. Never in the past for long: each update() sets it anew.
   [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> next_deadline() const noexcept {
-    return removal_due_;
+    return due_;
   }
   // How long after writing Closed the directory is removed (online = 0).
   void set_removal_delay(std::chrono::milliseconds d) noexcept { config_removal_delay_ = d; }
+  // How long a frontend may stay Connected or Closing after a detach before we close without
+  // it (libxl waits 10 s for our Closed): a client cannot keep its vif's directory alive.
+  void set_frontend_close_grace(std::chrono::milliseconds d) noexcept { config_close_grace_ = d; }
   // A connection update() closed, handed over once so its owner can stop
   // watching its fd before it is destroyed (its counters stay readable).
   std::unique_ptr<connection> take_retired() noexcept { return std::move(retired_); }
@@ -97,10 +101,12 @@ class vif_backend {
   std::unique_ptr<connection> retired_;
   xenbus_state written_ = xenbus_state::unknown;  // the last state this backend wrote
   bool close_requested_ = false;                  // dom0 wrote Closing, or shutdown()
+  std::chrono::steady_clock::time_point close_requested_at_{};
   bool removed_ = false;
   std::chrono::steady_clock::time_point closed_at_{};
-  std::optional<std::chrono::steady_clock::time_point> removal_due_;
+  std::optional<std::chrono::steady_clock::time_point> due_;
   std::chrono::milliseconds config_removal_delay_{500};
+  std::chrono::milliseconds config_close_grace_{5000};
   std::string error_;
   std::uint64_t connects_ = 0;
 };
