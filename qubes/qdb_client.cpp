@@ -159,7 +159,10 @@ void qdb_client::on_writable() { flush(); }
 void qdb_client::on_readable() {
   const std::uint64_t gen = generation_;
   std::uint8_t buf[4096];
-  while (fd_ >= 0 && gen == generation_) {
+  // Bounded a call (256 KiB by default): a daemon writing without pause (the same watch event
+  // over and over, which coalesces into nothing) must not hold the caller here for ever; what
+  // is left keeps the socket readable for the next call.
+  for (std::size_t reads = 0; reads < limits_.max_reads_per_call && fd_ >= 0 && gen == generation_; ++reads) {
     ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
     if (n == 0) {
       fail(qdb_error::connection_closed, "the daemon closed the connection");

@@ -39,6 +39,7 @@ struct qdb_client_limits {
   std::size_t max_outstanding = 256;            // requests in flight, besides the watches re-sent on connect
   std::size_t max_reply_entries = 16384;        // items of one LIST/MULTIREAD reply
   std::size_t max_pending_watch_events = 1024;  // distinct paths set aside during one drain
+  std::size_t max_reads_per_call = 64;          // 4 KiB reads per on_readable(): the rest waits, readable
 };
 
 // One connection to a QubesDB daemon. Single-threaded: call everything from

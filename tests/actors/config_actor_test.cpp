@@ -4,6 +4,12 @@
 
 #include <caf/all.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -175,4 +181,47 @@ TEST_CASE("config actor: a client with net.fake-ip (/mapped-ip) is named in a wa
   ::unlink(log_path);
   CHECK(log.find("client 10.137.0.10 uses net.fake-ip") != std::string::npos);
   CHECK(log.find("visible-gateway") == std::string::npos);  // one line per client, from visible-ip
+}
+
+TEST_CASE("config actor: a daemon that accepts and hangs up at once is retried with a growing backoff, not every 100 ms") {
+  // The backoff used to start afresh at each connect: a daemon that accepts and closes made
+  // the actor reconnect (and ask to read everything) ten times a second for ever.
+  const std::string path = "/tmp/aw-config-hangup-" + std::to_string(::getpid()) + ".sock";
+  ::unlink(path.c_str());
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 16) == 0);
+  std::atomic<int> accepts{0};
+  std::atomic<bool> stop{false};
+  std::thread hangups{[&] {
+    while (!stop) {
+      pollfd p{listener, POLLIN, 0};
+      if (::poll(&p, 1, 20) != 1) continue;
+      const int c = ::accept(listener, nullptr, nullptr);
+      if (c < 0) continue;
+      ++accepts;
+      ::close(c);
+    }
+  }};
+  {
+    caf::actor_system_config cfg;
+    cfg.add_message_types<caf::id_block::actorwall>();
+    actors::reactor io;
+    caf::actor_system sys{cfg};
+    caf::scoped_actor self{sys};
+    auto cfg_actor = actors::spawn_config_actor(sys, {path}, io, caf::actor_cast<actors::firewall_actor>(self));
+    std::this_thread::sleep_for(1600ms);  // a window to count connections in: 100+200+400+800 ms of backoff
+    caf::anon_send_exit(cfg_actor, caf::exit_reason::user_shutdown);
+  }
+  stop = true;
+  hangups.join();
+  ::close(listener);
+  ::unlink(path.c_str());
+  MESSAGE("connections in 1.6 s: " << accepts.load());
+  CHECK(accepts >= 2);
+  CHECK(accepts <= 7);
 }

@@ -1,6 +1,8 @@
 // tests/qubes/qdb_client_test.cpp — the QubesDB client against the fake daemon: requests, watches, interleaving, restarts, malformed input.
 #include <doctest/doctest.h>
 
+#include <poll.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -455,4 +457,26 @@ TEST_CASE("qdb client: the fake daemon also runs on its own thread") {
 
   server->stop();
   loop.join();
+}
+
+TEST_CASE("qdb client: a daemon writing without pause is read a bounded amount per call, the rest left readable") {
+  // The same watch event over and over coalesces into one delivery: without a bound per
+  // call, a daemon that never stops writing held the caller in on_readable() for ever.
+  qdb_client_limits limits;
+  limits.max_reads_per_call = 2;
+  fixture f{sys_firewall, limits};
+  f.client.watch("/qubes-ip");
+  REQUIRE(f.run_until([&] { return f.server->watches().count("/qubes-ip") == 1; }));
+  std::vector<std::uint8_t> flood;
+  for (int i = 0; i < 400; ++i) {  // 28.8 KB: more than two 4 KiB reads
+    auto m = raw_header(13, "/qubes-ip", 0);  // RESP_WATCH
+    flood.insert(flood.end(), m.begin(), m.end());
+  }
+  f.server->send_raw(flood);
+  pollfd p{f.client.fd(), POLLIN, 0};
+  for (int i = 0; i < 100 && ::poll(&p, 1, 10) == 0; ++i) f.server->poll_once(10);
+  REQUIRE(::poll(&p, 1, 0) == 1);
+  f.client.on_readable();
+  CHECK(f.client.connected());
+  CHECK(::poll(&p, 1, 0) == 1);  // more left for the next call
 }
