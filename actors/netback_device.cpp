@@ -108,15 +108,6 @@ std::size_t netback_device::send(std::span<const proto::packet> frames) {
   return n;
 }
 
-void netback_device::close_frontend() {
-  vif_->shutdown();
-  if (auto old = vif_->take_retired()) {
-    if (conn_fd_ >= 0) (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn_fd_, nullptr);
-    conn_fd_ = -1;
-    retired_ += old->counters();
-  }
-}
-
 std::string netback_device::counters(const std::string& prefix) const {
   auto total = retired_;
   if (const auto* c = std::as_const(*vif_).conn()) total += c->counters();

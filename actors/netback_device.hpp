@@ -34,8 +34,6 @@ class netback_device final : public frame_device {
 
   [[nodiscard]] const xen::netback::vif_identity& identity() const { return vif_->identity(); }
   [[nodiscard]] xen::xenbus_state state() const { return vif_->state(); }
-  // Service shutdown: tell the frontend we are closing (Closing, then Closed).
-  void close_frontend();
 
  private:
   netback_device() = default;

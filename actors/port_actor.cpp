@@ -39,8 +39,7 @@ struct port_state {
   std::uint64_t hold = 0;
   std::size_t hold_queued = 0;
   bool hold_off = false;
-  // Out of buffers: the pool's refusals seen so far, and the pause before the next look.
-  std::size_t pool_refusals_seen = 0;
+  // Out of buffers: the pause before the next look (0: none).
   std::chrono::milliseconds pool_wait{0};
   std::optional<proto::mac_address> gateway_mac;
   std::uint64_t link_generation = 0;  // the device's, when the gateway's MAC was last asked
@@ -143,12 +142,12 @@ void answer_transmit(port_actor_t* self) {
 // drops what overflows) and its fd stays readable: armed now, it would bring us straight
 // back, round and round until blocks return (the uplink's 256 large blocks can all wait in
 // slow clients' queues). The port looks again after a pause, 1 ms doubling to 64 ms.
-void rearm_after_drain(port_actor_t* self, bool received) {
+// starved: the device's receive found the pool refusing (not some egress before it).
+void rearm_after_drain(port_actor_t* self, bool starved) {
   auto& st = self->state;
-  if (received) {
+  if (!starved) {
     st.pool_wait = std::chrono::milliseconds{0};
-  } else if (const auto refusals = st.pool.stats().exhausted; refusals != st.pool_refusals_seen) {
-    st.pool_refusals_seen = refusals;
+  } else {
     ++st.stats.rx_pool_exhausted;
     st.pool_wait = std::clamp(st.pool_wait * 2, std::chrono::milliseconds{1}, std::chrono::milliseconds{64});
     self->delayed_send(self, st.pool_wait, pool_wait_over{});
@@ -176,7 +175,9 @@ void drain(port_actor_t* self) {
   }
   st.frames.clear();
   st.replies.clear();
+  const auto refusals = st.pool.stats().exhausted;
   st.device->receive(st.frames, max_batch, st.pool);
+  const bool starved = st.frames.empty() && st.pool.stats().exhausted != refusals;
   if (st.device->gone()) {
     // Not re-armed: a gone device polls as an error for good.
     self->quit(port_device_gone());
@@ -239,7 +240,7 @@ void drain(port_actor_t* self) {
     --st.credits;
     ++st.stats.rx_batches;
   }
-  rearm_after_drain(self, !st.frames.empty());
+  rearm_after_drain(self, starved);
 }
 
 port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,

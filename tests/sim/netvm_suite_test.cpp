@@ -956,11 +956,13 @@ void starving_client(service& s, client& c1, client& starved) {
   std::this_thread::sleep_for(1s);  // a measurement window, not a wait for an event
   const auto cpu = cpu_used() - cpu_before;
   MESSAGE("CPU over 1 s with a starved client's frames waiting: " << cpu.count() / 1000 << " ms");
-  CHECK(cpu < 300ms);
+  // Spinning would be ~1000 ms; the simulated machine's own threads take ~30 (~3x that
+  // under ASan+UBSan).
+  CHECK(cpu < 400ms);
   // The other client: as many echoes, not much slower than before the stall.
   const auto loaded = echo_run(c1, 44001, 100);
   MESSAGE("100 echoes: " << quiet.count() / 1000 << " ms before, " << loaded.count() / 1000 << " ms with the starved client");
-  CHECK(loaded < 4 * quiet + 200ms);
+  CHECK(loaded < 5 * quiet + 500ms);
 }
 
 }  // namespace

@@ -26,6 +26,11 @@ class fake_device final : public actors::frame_device {
   std::size_t receive(std::vector<proto::packet>& out, std::size_t max, proto::buffer_pool& pool) override {
     std::lock_guard<std::mutex> g{m_};
     ++receives_;
+    for (; hold_small_ > 0; --hold_small_) {  // test side: blocks taken from the port's pool
+      auto b = pool.acquire(1);
+      if (!b) break;
+      held_.push_back(std::move(*b));
+    }
     if (starving_) {
       // Every large block of the port's pool held here (as by frames queued elsewhere):
       // nothing can be received, and the frames stay, the fd readable, as on a TAP.
@@ -100,6 +105,19 @@ class fake_device final : public actors::frame_device {
     held_.clear();
   }
   [[nodiscard]] std::size_t receives() const { return receives_; }
+  // Test side: at the next receive(), takes n small blocks of the port's pool and keeps them
+  // (no refusal if n is what the pool has left), then the fd is readable for it.
+  void hold_small_blocks(std::size_t n) {
+    {
+      std::lock_guard<std::mutex> g{m_};
+      hold_small_ = n;
+    }
+    make_readable();
+  }
+  void make_readable() {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(fd_, &one, sizeof one);
+  }
 
   // Test side: a frame arrives from the wire.
   void inject(std::vector<std::uint8_t> frame) {
@@ -130,6 +148,7 @@ class fake_device final : public actors::frame_device {
   std::atomic<bool> gone_{false};
   std::atomic<std::size_t> queued_{0}, flushes_{0}, receives_{0};
   bool starving_ = false;
+  std::size_t hold_small_ = 0;
   std::vector<proto::unique_buffer> held_;
   int fd_;
   std::mutex m_;

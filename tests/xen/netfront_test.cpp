@@ -255,6 +255,12 @@ TEST_CASE("netfront: a receive() that stops at its bound with responses left is 
   CHECK(test::readable(e.front->fd()));
   CHECK(e.front->receive(got, 1, e.front_pool) == 1);
   CHECK(bytes_of(got[2]) == frame_of(100, 2));
+  // The bound reached on the last response: the event index must still have moved past it,
+  // or the backend's next frame would not notify.
+  auto fourth = proto::make_packet(e.back_pool, frame_of(100, 3)).value();
+  REQUIRE(e.back->send(std::span(&fourth, 1)) == 1);
+  CHECK(test::readable(e.front->fd()));
+  CHECK(e.front->receive(got, 1, e.front_pool) == 1);
 }
 
 TEST_CASE("netfront hostile backend: a backend notifying in a loop gets one look per call and its unmask put off") {
@@ -271,7 +277,7 @@ TEST_CASE("netfront hostile backend: a backend notifying in a loop gets one look
   {
     test::hang_guard guard;  // every call returns, however fast the backend notifies
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-    while (e.front->counters().wakeups.events < 50 && std::chrono::steady_clock::now() < give_up) {
+    while (e.front->counters().wakeups.events < 20 && std::chrono::steady_clock::now() < give_up) {
       std::vector<proto::packet> got;
       e.front->receive(got, 16, e.front_pool);
       ++looks;
@@ -279,7 +285,7 @@ TEST_CASE("netfront hostile backend: a backend notifying in a loop gets one look
   }
   stop = true;
   storm.join();
-  CHECK(e.front->counters().wakeups.events >= 50);
+  CHECK(e.front->counters().wakeups.events >= 20);
   CHECK(e.front->counters().wakeups.spurious_events >= 9);
   CHECK(e.front->counters().wakeups.events_deferred >= 1);
   CHECK(e.front->counters().wakeups.events <= looks);  // at most one per call

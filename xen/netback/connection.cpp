@@ -277,6 +277,7 @@ std::size_t connection::send(std::span<const proto::packet> frames) {
 }
 
 void connection::flush_rx() {
+  bool promised = false;  // the last look said the head fits: it must, this round
   while (!rx_backlog_.empty() && !closed()) {
     auto ring = ring_of(rx_ring_, netif::rx_slot_size);
     const std::uint32_t prod = ring.req_prod();
@@ -308,6 +309,9 @@ void connection::flush_rx() {
         continue;
       }
       if (prod - rx_back_.req_cons < needed) {  // wait for the frontend to post buffers
+        // Fewer now than a moment ago: req_prod went back, which no frontend may do (and
+        // one toggling it would send us round here without end).
+        if (promised && batch.empty()) return fail(netback_fatal::rx_req_prod_implausible);
         head_needs = needed;
         break;
       }
@@ -388,6 +392,7 @@ void connection::flush_rx() {
     // round again only if there are already (not merely some: with one buffer posted and a
     // two-slot frame waiting, "some" would send us round for ever).
     if (!netif::wait_for_requests(ring, rx_back_, head_needs)) return;
+    promised = true;
   }
 }
 

@@ -295,8 +295,10 @@ void connection::process_rx(std::vector<proto::packet>& out, std::size_t max, pr
       break;
     }
     if (out.size() >= end) {
-      // Out of budget with responses left: they announced themselves already.
-      if (ring.rsp_prod() != rx_front_.rsp_cons) wakeups_->kick();
+      // Out of budget: ask for the backend's next responses as when the ring is empty (the
+      // event index must move past what was consumed, or its next push would not notify),
+      // and come back at once for those already there (they announced themselves before).
+      if (netif::final_check_for_responses(ring, rx_front_)) wakeups_->kick();
       break;
     }
     if (!netif::final_check_for_responses(ring, rx_front_)) break;
