@@ -114,6 +114,8 @@ std::string netback_device::counters(const std::string& prefix) const {
   std::string out = prefix + "xenbus_state " + std::to_string(static_cast<unsigned>(vif_->state())) + "\n";
   out += prefix + "connects " + std::to_string(vif_->connects()) + "\n";
   if (rx_not_connected_ != 0) out += prefix + "rx_not_connected " + std::to_string(rx_not_connected_) + "\n";
+  // Connected without the hotplug script's answer (no xl devd running the vif's script).
+  if (vif_->hotplug_timeouts() != 0) out += prefix + "hotplug_timeouts " + std::to_string(vif_->hotplug_timeouts()) + "\n";
   return out + xen::netback::format_counters(total, prefix);
 }
 

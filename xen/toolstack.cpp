@@ -24,6 +24,7 @@ status attach_vif(xenstore& as_dom0, const vif_spec& v) {
       {"state", "1"},       {"script", "/etc/xen/scripts/vif-route-qubes"}, {"mac", v.mac},
       {"handle", std::to_string(v.devid)}, {"type", "vif"}};
   if (v.ip) be_keys.emplace_back("ip", *v.ip);
+  if (v.hotplug_status) be_keys.emplace_back("hotplug-status", "");
   const std::pair<std::string, std::string> fe_keys[] = {{"backend", be},
                                                          {"backend-id", std::to_string(v.backend)},
                                                          {"state", "1"},

@@ -16,6 +16,9 @@ struct vif_spec {
   unsigned devid = 0;
   std::string mac = "00:16:3e:5e:6c:00";  // the frontend's MAC
   std::optional<std::string> ip;          // Qubes writes the client's address for its firewall
+  // libxl writes hotplug-status="" (the backend then waits for the vif's hotplug script);
+  // off by default here, where no script runs.
+  bool hotplug_status = false;
 };
 
 std::string vif_backend_path(const vif_spec& v);   // /local/domain/<backend>/backend/vif/<frontend>/<devid>

@@ -356,3 +356,32 @@ TEST_CASE("vif backend: a frontend that writes Connected back after Closed sets 
   // And the detach still completes (the close grace, 5 s by default, at the latest).
   REQUIRE(b.pump([&] { return !b.be_dir_exists(); }, 8000ms));
 }
+
+TEST_CASE("vif backend: with hotplug-status asked for, InitWait stays until the script answers, so dom0 and xl devd see it") {
+  // libxl writes hotplug-status="" and waits (10 s) to read InitWait; a backend in a driver
+  // domain that went on to Connected before dom0 or xl devd read its state failed the attach.
+  bench b;
+  REQUIRE(xen::attach_vif(*b.d0, {.backend = test::backend_dom, .frontend = fe_dom, .ip = "10.137.0.10",
+                                  .hotplug_status = true}));
+  b.open();
+  b.vif->set_hotplug_wait_max(5000ms);
+  REQUIRE(b.pump([&] { return b.be_state() == "2"; }));
+  b.front.publish_and_connect();
+  CHECK_FALSE(b.pump([&] { return b.be_state() == "4"; }, 300ms));  // still InitWait
+  REQUIRE(b.vif->next_deadline());  // ...with a deadline: it goes on without a script at the latest then
+  REQUIRE(b.d0->write(be_path + "/hotplug-status", "connected"));  // the script's success()
+  REQUIRE(b.pump([&] { return b.be_state() == "4"; }));
+  CHECK(b.vif->hotplug_timeouts() == 0);
+}
+
+TEST_CASE("vif backend: with no hotplug script to answer, InitWait goes on to Connected after the wait, counted") {
+  bench b;
+  REQUIRE(xen::attach_vif(*b.d0, {.backend = test::backend_dom, .frontend = fe_dom, .ip = "10.137.0.10",
+                                  .hotplug_status = true}));
+  b.open();
+  b.vif->set_hotplug_wait_max(200ms);
+  REQUIRE(b.pump([&] { return b.be_state() == "2"; }));
+  b.front.publish_and_connect();
+  REQUIRE(b.pump([&] { return b.be_state() == "4"; }));
+  CHECK(b.vif->hotplug_timeouts() == 1);
+}

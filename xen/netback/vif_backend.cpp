@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <utility>
 
 namespace aw::xen::netback {
 
@@ -200,6 +201,24 @@ bool toolstack_removes_directory(const std::string& backend_path) {
 }
 }  // namespace
 
+// The toolstack writes hotplug-status="" "to force the backend to wait for hotplug script
+// execution" (libxl): dom0's libxl, or a driver domain's `xl devd`, then waits for our
+// InitWait, runs the vif's script, and the script writes "connected". Both waits see a
+// state only if it is still there when they read it: a backend that went on to Connected
+// at once could leave dom0 waiting its 10 s and fail the attach. So InitWait is kept until
+// the script is done ("connected", or "error": it ran, and this backend needs nothing of
+// it), and at most hotplug_wait_max_ (no script runner: no devd in the qube).
+std::optional<std::chrono::steady_clock::time_point> vif_backend::hotplug_pending() {
+  const auto status = xs_.read(id_.backend_path + "/hotplug-status");
+  if (!status || !status->empty()) return std::nullopt;  // not asked for, or answered
+  const auto give_up = init_wait_at_ + config_hotplug_wait_max_;
+  if (std::chrono::steady_clock::now() >= give_up) {
+    if (!std::exchange(hotplug_waited_, true)) ++hotplug_timeouts_;
+    return std::nullopt;
+  }
+  return give_up;
+}
+
 vif_change vif_backend::update() {
   if (removed_) return vif_change::none;
   // Set again below by whatever still waits: a deadline left from before (a frontend that
@@ -289,8 +308,14 @@ vif_change vif_backend::update() {
   }
   if (fresh || (written_ == xenbus_state::closed && frontend_restarting)) {
     if (!advertise() || !write_state(xenbus_state::init_wait)) return change;
+    init_wait_at_ = std::chrono::steady_clock::now();
+    hotplug_waited_ = false;
   }
   if (written_ == xenbus_state::init_wait && (fe == xenbus_state::initialised || fe == xenbus_state::connected)) {
+    if (const auto until = hotplug_pending()) {
+      due_ = *until;
+      return change;
+    }
     if (connect() && write_state(xenbus_state::connected)) return vif_change::connected;
     disconnect();
     (void)write_state(xenbus_state::closing);  // the frontend sees it and closes

@@ -80,6 +80,10 @@ class vif_backend {
   // How long a frontend may stay Connected or Closing after a detach before we close without
   // it (libxl waits 10 s for our Closed): a client cannot keep its vif's directory alive.
   void set_frontend_close_grace(std::chrono::milliseconds d) noexcept { config_close_grace_ = d; }
+  // How long InitWait waits for the vif's hotplug script (hotplug-status) before going on
+  // without it; how often it went on without.
+  void set_hotplug_wait_max(std::chrono::milliseconds d) noexcept { config_hotplug_wait_max_ = d; }
+  [[nodiscard]] std::uint64_t hotplug_timeouts() const noexcept { return hotplug_timeouts_; }
   // A connection update() closed, handed over once so its owner can stop
   // watching its fd before it is destroyed (its counters stay readable).
   std::unique_ptr<connection> take_retired() noexcept { return std::move(retired_); }
@@ -88,6 +92,8 @@ class vif_backend {
   vif_backend(xenstore& xs, vif_identity id, open_handles_fn open_handles, connection_config config)
       : xs_(xs), id_(std::move(id)), open_handles_(std::move(open_handles)), config_(config) {}
   status write_state(xenbus_state s);
+  // When the toolstack asked us to wait for the hotplug script and it has not answered: until when.
+  std::optional<std::chrono::steady_clock::time_point> hotplug_pending();
   status advertise();
   status connect();
   bool disconnect();
@@ -107,6 +113,10 @@ class vif_backend {
   std::optional<std::chrono::steady_clock::time_point> due_;
   std::chrono::milliseconds config_removal_delay_{500};
   std::chrono::milliseconds config_close_grace_{5000};
+  std::chrono::steady_clock::time_point init_wait_at_{};
+  std::chrono::milliseconds config_hotplug_wait_max_{3000};
+  bool hotplug_waited_ = false;
+  std::uint64_t hotplug_timeouts_ = 0;
   std::string error_;
   std::uint64_t connects_ = 0;
 };
