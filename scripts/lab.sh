@@ -6,7 +6,7 @@
 # everything down (also on Ctrl-C or failure). Besides ping, DNS, HTTP and the rules:
 # scapy-built spoofed frames, nmap scans, open connections across a rule reload, a UDP
 # flood against another client's TCP (fairness), a client namespace deleted and
-# re-created, and `systemd-analyze verify` on examples/systemd/actorwall.service.
+# re-created, and `systemd-analyze verify` on packaging/actorwall.service.
 # Needs nmap and python3-scapy (scripts/setup-deps.sh); about a minute.
 #
 # Environment: AW_LAB_FAIR_MIN (0.3) and AW_LAB_FAIR_RTT_MS (20), the fairness bounds.
@@ -422,12 +422,14 @@ in_ns $NS_C2 curl -s -m 5 http://$WEB:8080/ >/dev/null 2>&1; r=$?
 row "  client 2's rules still apply (TCP 8080)" "refused" "curl exit $r" "$([[ $r == 7 ]] && echo 1 || echo 0)"
 
 # The systemd unit for a firewall qube parses (systemd-analyze verify, when present).
-unit=examples/systemd/actorwall.service
+unit=packaging/actorwall.service
 if command -v systemd-analyze >/dev/null; then
   # The built binary in ExecStart and stand-ins for the Qubes units it orders after;
   # any warning (an unknown key, a bad value) counts as a refusal.
   mkdir -p "$work/units"
-  sed "s|^ExecStart=/usr/bin/actorwall|ExecStart=$(realpath "$actorwall")|" "$unit" >"$work/units/actorwall.service"
+  sed -e "s|^ExecStart=/usr/bin/actorwall|ExecStart=$(realpath "$actorwall")|" \
+      -e "s|^ExecStartPre=+/usr/lib/actorwall/actorwall-prepare|ExecStartPre=+$(realpath packaging/actorwall-prepare)|" \
+      "$unit" >"$work/units/actorwall.service"
   for u in qubes-db qubes-network-uplink qubes-firewall; do
     printf '[Unit]\nDescription=stand-in for %s\n[Service]\nExecStart=/bin/true\n' $u >"$work/units/$u.service"
   done

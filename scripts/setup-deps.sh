@@ -17,6 +17,8 @@ packages=(
   # and the PV domUs (its modules: xen-netfront, gntdev, ...), the initramfs tools
   qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils
   linux-image-amd64 kmod busybox-static cpio
+  # the Debian package (scripts/package.sh) and its checks (tests/package)
+  dpkg-dev lintian systemd
 )
 
 missing=()
