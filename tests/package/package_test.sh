@@ -29,6 +29,13 @@ if [[ ! -e $scripts/vif-route-qubes ]]; then
   qubes_own=1
 fi
 before=$(md5sum < $scripts/vif-route-qubes)
+# Interrupted or not, the machine is left as it was: the package purged, the stand-in gone.
+cleanup() {
+  dpkg -s actorwall >/dev/null 2>&1 && dpkg -P actorwall >/dev/null 2>&1
+  ((qubes_own)) && rm -f $scripts/vif-route-qubes
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM PIPE
 
 dpkg -i "$deb" > /tmp/aw-pkg-install.log 2>&1; r=$?
 check install $r "dpkg -i $(basename "$deb") exit $r"
@@ -84,5 +91,4 @@ done
 check purge-clean "${left:+1}${left:-0}" "nothing left${left:+; left:$left}"
 [[ -z $(dpkg-divert --list $scripts/vif-route-qubes) && $(md5sum < $scripts/vif-route-qubes) == "$before" ]]
 check purge-restores $? "no diversion left, Qubes' script back at vif-route-qubes"
-((qubes_own)) && rm -f $scripts/vif-route-qubes
 exit $fail
