@@ -1,7 +1,10 @@
-// qubes/tools/aw_fake_qubesdb.cpp — `aw-fake-qubesdb <socket> <file>`: serves a QubesDB-format file; SIGHUP reloads it.
+// qubes/tools/aw_fake_qubesdb.cpp — `aw-fake-qubesdb <socket> <file>`: serves a QubesDB-format file; SIGHUP
+// reloads it (and writes the commit key of each client whose rules changed, as dom0 does).
 #include <csignal>
 #include <cstdio>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -50,7 +53,27 @@ int main(int argc, char** argv) {
                      reloaded.error().message().c_str());
         continue;
       }
+      const aw::qubes::qdb_map before = db.keys();
       std::size_t changed = db.replace_all(*reloaded);
+      // As dom0 after rewriting a client's rules: the write of /qubes-firewall/<ip>, the commit
+      // signal a reader acts on, follows (here a reload may leave that key's value as it was).
+      std::set<std::string> commits;
+      auto note = [&](const std::string& k) {
+        constexpr std::string_view dir = "/qubes-firewall/";
+        if (k.compare(0, dir.size(), dir) != 0) return;
+        const auto slash = k.find('/', dir.size());
+        if (slash != std::string::npos) commits.insert(k.substr(0, slash));
+      };
+      for (const auto& [k, v] : before)
+        if (auto it = reloaded->find(k); it == reloaded->end() || it->second != v) note(k);
+      for (const auto& [k, v] : *reloaded)
+        if (before.count(k) == 0) note(k);
+      for (const auto& c : commits) {
+        auto now = db.keys().find(c);
+        auto was = before.find(c);
+        const bool fired = was == before.end() || now == db.keys().end() || was->second != now->second;
+        if (now != db.keys().end() && !fired) db.set(c, std::string{now->second});
+      }
       std::fprintf(stderr, "aw-fake-qubesdb: reloaded %s: %zu keys, %zu changed\n", file.c_str(),
                    reloaded->size(), changed);
     }
