@@ -106,3 +106,18 @@ TEST_CASE("vif frontend: a backend that comes back (netvm restarted) is connecte
   REQUIRE(e.pump([&] { return e.back->state() == xenbus_state::connected && e.front->conn() != nullptr; }));
   CHECK(e.front->connects() == 2);
 }
+
+TEST_CASE("vif frontend: keys an earlier frontend left (the kernel netfront's split event channels, queues) are removed at connect") {
+  // Found on Xen with a Linux sys-net: after the kernel's netfront was unbound from the vif,
+  // its event-channel-tx/-rx stayed, and Linux netback, which reads them before
+  // event-channel, bound ports that were no longer anyone's: no frame ever came back.
+  both_ends e;
+  for (const char* key : {"event-channel-tx", "event-channel-rx", "multi-queue-num-queues", "queue-0/tx-ring-ref"})
+    REQUIRE(e.fe->write(test::fe_path + "/" + key, "8"));
+  REQUIRE(e.pump([&] { return e.back->state() == xenbus_state::connected && e.front->conn() != nullptr; }));
+  for (const char* key : {"event-channel-tx", "event-channel-rx", "multi-queue-num-queues", "queue-0"}) {
+    CAPTURE(key);
+    CHECK_FALSE(e.d0->read(test::fe_path + "/" + key));
+  }
+  CHECK(e.d0->read(test::fe_path + "/event-channel"));
+}

@@ -138,16 +138,17 @@ status vif_backend::connect() {
   }
   k.tx_ring_ref = *tx;
   k.rx_ring_ref = *rx;
-  if (auto one = uint_key("event-channel")) {
-    k.tx_port = k.rx_port = *one;
-  } else {
-    auto etx = uint_key("event-channel-tx"), erx = uint_key("event-channel-rx");
-    if (!etx || !erx) {
-      set_error("event-channel missing or malformed");
-      return xen_error::invalid_argument;
-    }
+  // Split channels first, as Linux netback reads them (a frontend writes one form; the
+  // other may be left from an earlier one).
+  auto etx = uint_key("event-channel-tx"), erx = uint_key("event-channel-rx");
+  if (etx && erx) {
     k.tx_port = *etx;
     k.rx_port = *erx;
+  } else if (auto one = uint_key("event-channel")) {
+    k.tx_port = k.rx_port = *one;
+  } else {
+    set_error("event-channel missing or malformed");
+    return xen_error::invalid_argument;
   }
   if (!read_flag(xs_, f + "/request-rx-copy")) {
     set_error("frontend does not request rx-copy (the only rx mode offered)");

@@ -39,6 +39,17 @@ status vif_frontend::connect() {
   const auto k = (*c)->keys();
   const std::string& f = frontend_path_;
   auto published = with_transaction(xs_, [&](xs_transaction t) -> status {
+    // What an earlier frontend of this vif left (the kernel's netfront, unbound so that we
+    // take over, uses split event channels and may use queues): Linux netback reads
+    // event-channel-tx/-rx and queue-N/ before event-channel, so stale ones would bind it
+    // to ports that are not ours.
+    for (const char* stale : {"event-channel-tx", "event-channel-rx", "multi-queue-num-queues"})
+      if (auto s = xs_.rm(f + "/" + stale, t); !s) return s;
+    if (auto children = xs_.directory(f, t)) {
+      for (const auto& child : *children)
+        if (child.starts_with("queue-"))
+          if (auto s = xs_.rm(f + "/" + child, t); !s) return s;
+    }
     const std::pair<const char*, std::string> keys[] = {
         {"tx-ring-ref", std::to_string(k.tx_ring_ref)}, {"rx-ring-ref", std::to_string(k.rx_ring_ref)},
         {"event-channel", std::to_string(k.event_channel)}, {"request-rx-copy", "1"}, {"feature-rx-notify", "1"},
