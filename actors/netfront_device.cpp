@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "actors/log.hpp"
 #include "protocol/counter_lines.hpp"
 
 namespace aw::actors {
@@ -73,13 +74,17 @@ void netfront_device::follow_backend() {
   if (!named) {
     // The toolstack removed the frontend directory (the vif detached): nothing to write
     // there any more, or the write would create it again.
-    if (named.error() == xen::xen_error::not_found) drop_frontend();
+    if (named.error() == xen::xen_error::not_found && vif_) {
+      log_info("uplink: " + frontend_path_ + " removed (the vif detached)");
+      drop_frontend();
+    }
     return;
   }
   if (vif_ && *named == vif_->backend_path()) return;
   if (vif_) ++backend_changes_;
   drop_frontend();
   auto vif = xen::netfront::vif_frontend::open(*xs_, frontend_path_, open_handles_);
+  if (vif) log_info("uplink: following the backend " + (*vif)->backend_path());
   if (!vif) {
     ++backend_invalid_;  // outside its domain's tree, a bad backend-id, or half written: the next event tells
     return;
@@ -96,6 +101,15 @@ void netfront_device::step() {
   if (change == xen::netfront::front_change::connected && vif_->conn() != nullptr) {
     conn_fd_ = vif_->conn()->fd();
     if (!watch_fd(epoll_fd_, EPOLL_CTL_ADD, conn_fd_)) conn_fd_ = -1;
+    const auto k = vif_->conn()->keys();
+    log_info("uplink: connected to " + vif_->backend_path() + " (tx-ring-ref " + std::to_string(k.tx_ring_ref) +
+             ", rx-ring-ref " + std::to_string(k.rx_ring_ref) + ", event-channel " + std::to_string(k.event_channel) + ")");
+  } else if (change == xen::netfront::front_change::disconnected) {
+    if (vif_->taken_over())
+      log_error("uplink: another frontend wrote its rings to " + frontend_path_ +
+                " (the kernel's xen-netfront bound to it?): actorwall lets go of the uplink; unload xen_netfront");
+    else
+      log_info("uplink: disconnected from " + vif_->backend_path());
   }
 }
 
@@ -150,6 +164,7 @@ std::string netfront_device::counters(const std::string& prefix) const {
   proto::append_nonzero_counter(out, prefix, "tx_not_connected", tx_not_connected_);
   proto::append_nonzero_counter(out, prefix, "backend_invalid", backend_invalid_);
   proto::append_nonzero_counter(out, prefix, "backend_changes", backend_changes_);
+  proto::append_nonzero_counter(out, prefix, "taken_over", vif_ && vif_->taken_over() ? 1 : 0);
   return out + xen::netfront::format_counters(total, prefix);
 }
 

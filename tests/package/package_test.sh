@@ -65,7 +65,7 @@ check binary $r "actorwall --version: $ver"
 # The unit's ExecStartPre on a machine that is no Xen domain: nothing to do, exit 0.
 /usr/lib/actorwall/actorwall-prepare /etc/actorwall/actorwall.toml 2>/tmp/aw-prepare.log; r=$?
 check prepare $r "actorwall-prepare on a non-Xen host: exit $r $(tr '\n' ' ' < /tmp/aw-prepare.log)"
-rm -f /run/modprobe.d/actorwall.conf
+rm -f /run/modprobe.d/actorwall.conf /run/modprobe.d/actorwall-uplink.conf
 # The wrapper: with no xen-netback loaded, the vif is actorwall's: hotplug-status connected
 # (xenstore-write stands in, logging what it is asked); with it loaded, Qubes' script.
 fake=$(mktemp -d)

@@ -102,7 +102,7 @@ guest_common() {  # guest_common ROOT ROLE-MODULES...: busybox, the init, the mo
 # ---- a client qube: busybox + xen-netfront + iperf3
 c=$stage/client
 guest_common "$c" xen-netfront
-tool "$c" /usr/bin/iperf3
+tool "$c" /usr/sbin/ip /usr/bin/iperf3
 pack "$c" -9 > "$stage/client.cpio.gz"
 
 # ---- sys-net and the Linux sys-firewall: the kernel's network data path and xl devd

@@ -121,3 +121,15 @@ TEST_CASE("vif frontend: keys an earlier frontend left (the kernel netfront's sp
   }
   CHECK(e.d0->read(test::fe_path + "/event-channel"));
 }
+
+TEST_CASE("vif frontend: another frontend writing its rings over ours (the kernel's netfront bound again) makes it let go, once") {
+  both_ends e;
+  REQUIRE(e.pump([&] { return e.back->state() == xenbus_state::connected && e.front->conn() != nullptr; }));
+  const auto ours = e.front->conn()->keys().tx_ring_ref;
+  REQUIRE(e.fe->write(test::fe_path + "/tx-ring-ref", std::to_string(ours + 7)));
+  CHECK(e.front->update() == netfront::front_change::disconnected);
+  CHECK(e.front->taken_over());
+  CHECK(e.front->conn() == nullptr);
+  CHECK(e.front->update() == netfront::front_change::none);  // it stays out of the way
+  CHECK(e.d0->read(test::fe_path + "/tx-ring-ref").value() == std::to_string(ours + 7));
+}

@@ -80,6 +80,18 @@ bool vif_frontend::disconnect() {
 }
 
 front_change vif_frontend::update() {
+  if (taken_over_) return front_change::none;
+  // Our ring references replaced by another writer: two frontends on one device can only
+  // break each other's rings (the backend maps one set). Found on Xen: the kernel's
+  // netfront, only unbound, bound the device again when dom0 attached the vif anew.
+  if (conn_) {
+    auto ref = xs_.read(frontend_path_ + "/tx-ring-ref");
+    if (ref && parse_xs_uint(*ref) != conn_->keys().tx_ring_ref) {
+      taken_over_ = true;
+      disconnect();
+      return front_change::disconnected;
+    }
+  }
   auto raw = xs_.read(backend_path_ + "/state");
   const xenbus_state be = raw ? parse_xenbus_state(*raw).value_or(xenbus_state::unknown) : xenbus_state::unknown;
   switch (be) {

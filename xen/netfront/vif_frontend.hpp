@@ -44,6 +44,9 @@ class vif_frontend {
   // A closed connection, once, so its owner can stop watching its fd first.
   std::unique_ptr<connection> take_retired() noexcept { return std::move(retired_); }
   [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
+  // Another frontend wrote its ring references over ours (the kernel's xen-netfront bound
+  // to the device again): this object has let go and stays out of its way.
+  [[nodiscard]] bool taken_over() const noexcept { return taken_over_; }
 
  private:
   vif_frontend(xenstore& xs, std::string fe, std::string be, domid backend, open_front_handles_fn h)
@@ -60,6 +63,7 @@ class vif_frontend {
   std::unique_ptr<connection> conn_, retired_;
   xenbus_state written_ = xenbus_state::initialising;
   std::uint64_t connects_ = 0;
+  bool taken_over_ = false;
 };
 
 }  // namespace aw::xen::netfront
