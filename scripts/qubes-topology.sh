@@ -6,7 +6,7 @@
 # PASS. See docs/qubes-topology.md.
 #
 #   scripts/qubes-topology.sh [--build-dir DIR]     (default build/release, already built)
-#     env: STEPS=step,step (dom0-init's steps, default all)  TIMEOUT=seconds (900)
+#     env: STEPS=step,step (dom0-init's steps, default all)  TIMEOUT=seconds (1200)
 #          SYSFW_MEM, LINUXFW_MEM=MiB (the sys-firewalls' memory)
 # Images and the serial log stay in DIR/qubes-topology (rerun with tests/qubes-topology/run.sh).
 set -euo pipefail

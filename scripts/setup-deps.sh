@@ -12,7 +12,7 @@ packages=(
   iproute2 iputils-ping
   # the lab's netvm and clients: DNS server, NAT, traffic tools
   dnsmasq-base nftables iperf3 curl traceroute bind9-dnsutils nmap python3-scapy
-  # the end-to-end test on a real hypervisor (tests/xen-e2e, scripts/xen-e2e.sh):
+  # the end-to-end test on a real hypervisor (tests/qubes-topology, scripts/qubes-topology.sh):
   # QEMU (TCG), Xen 4.17 and its toolstack for dom0, the Debian kernel for dom0
   # and the PV domUs (its modules: xen-netfront, gntdev, ...), the initramfs tools
   qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh — the README's test command: installs what is missing, builds
-# everything (warnings are errors), runs all tests, the network-namespace lab and
-# the end-to-end test on Xen in QEMU, then builds the unit tests and fuzz replays
-# again with ASan + UBSan and runs them (and the lab) there too.
+# everything (warnings are errors), runs all tests, the network-namespace lab, the
+# Debian package's checks and the Qubes-topology test on Xen in QEMU, then builds the
+# unit tests and fuzz replays again with ASan + UBSan and runs them (and the lab) there too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,9 +24,13 @@ run_suite "release build" build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # The whole service end to end: real kernels in namespaces around actorwall.
 echo "=== network-namespace lab (scripts/lab.sh)"
 scripts/lab.sh --build-dir build/release
-# A real hypervisor: Xen 4.17 in QEMU, actorwall in dom0 serving PV domUs' netfronts.
-echo "=== Xen end to end (scripts/xen-e2e.sh)"
-scripts/xen-e2e.sh --build-dir build/release
+# The Debian package: lintian, install over a Qubes-like hotplug script, systemd, purge.
+echo "=== the Debian package (scripts/package.sh, tests/package/package_test.sh)"
+tests/package/package_test.sh "$(scripts/package.sh --build-dir build/release | tail -1)"
+# A real hypervisor: Xen 4.17 in QEMU in the Qubes topology, actorwall (from its package)
+# in a sys-firewall driver domain between sys-net and client domUs, a Linux one beside.
+echo "=== Qubes topology on Xen (scripts/qubes-topology.sh)"
+scripts/qubes-topology.sh --build-dir build/release
 # Sanitizers: the unit tests and fuzz corpora; benchmarks are not built there.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite "ASan+UBSan build" build/sanitize -DCMAKE_BUILD_TYPE=Debug -DAW_SANITIZE=ON -DAW_BENCH=OFF \

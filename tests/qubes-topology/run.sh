@@ -5,14 +5,14 @@
 # seconds) goes to LOG (default IMAGES_DIR/serial.log). QEMU is killed on a
 # timeout or when the log shows a panic. Prints the RESULT lines; exits 0 iff
 # dom0 printed ALL-DONE with fail=0 and no RESULT line says FAIL.
-#   env: TIMEOUT=seconds (900)  STEPS=step,step (dom0-init's aw.steps=, default all)
+#   env: TIMEOUT=seconds (1200)  STEPS=step,step (dom0-init's aw.steps=, default all)
 #        SMP=vcpus (2)  QMEM=MiB (3072)  DOM0MEM=MiB (512)
 #        SYSFW_MEM / LINUXFW_MEM=MiB (the two sys-firewalls' memory, dom0-init's defaults)
 set -uo pipefail
 (($# >= 1)) || { echo "usage: $0 IMAGES_DIR [LOG]" >&2; exit 2; }
 img=$1
 log=${2:-$img/serial.log}
-timeout=${TIMEOUT:-900}
+timeout=${TIMEOUT:-1200}
 smp=${SMP:-2}
 for f in xen vmlinuz dom0.cpio.gz; do
   [[ -e $img/$f ]] || { echo "run.sh: $img/$f missing (run build.sh)" >&2; exit 1; }

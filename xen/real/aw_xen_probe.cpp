@@ -1,5 +1,5 @@
 // xen/real/aw_xen_probe.cpp — aw-xen-probe: checks the real libxen wrappers (real_xen.hpp)
-// on a real hypervisor, from dom0 (tests/xen-e2e runs it inside Xen in QEMU).
+// on a real hypervisor, from dom0 (tests/qubes-topology runs it inside Xen in QEMU).
 //
 // Usage: aw-xen-probe [--pages N] [xenstore] [evtchn] [grants]   (no group = all)
 //        aw-xen-probe frontend DOMID   (the backend's view of DOMID's connected netfront)
