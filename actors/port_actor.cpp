@@ -303,6 +303,8 @@ port_actor::behavior_type port_behavior(port_actor_t* self, port_config config,
         const auto& s = self->state.stats;
         std::string p = "port." + self->state.config.name + ".";
         std::string out;
+        // The one line that is not a count: which client the port serves (`actorwall status --client`).
+        if (self->state.config.role == port_role::client) out += p + "client " + self->state.config.client_ip.to_string() + "\n";
         auto line = [&](std::string_view n, std::uint64_t v) { proto::append_counter(out, p, n, v); };
         line("rx_frames", s.rx_frames);
         line("rx_batches", s.rx_batches);  // messages to the firewall: rx_frames / rx_batches is the batch size

@@ -9,32 +9,15 @@
 #include <vector>
 
 #include "protocol/dissect.hpp"
+#include "protocol/json_string.hpp"
 
 namespace aw::actors {
 namespace {
+using proto::json_escape;
 
 std::uint64_t now_us() {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
-// A JSON string body: quotes, backslashes and control characters escaped.
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 // Interface names become file names: anything but [A-Za-z0-9._-] is replaced.

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <random>
+#include <string_view>
 #include <thread>
 
 #include "actors/config_actor.hpp"
@@ -24,6 +25,7 @@
 #include "app/link_device.hpp"
 #include "app/options.hpp"
 #include "app/startup_config.hpp"
+#include "app/status_command.hpp"
 #include "app/status_server.hpp"
 #include "link/netns.hpp"
 #include "link/packet_link.hpp"
@@ -117,6 +119,7 @@ int signal_fd() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view{argv[1]} == "status") return app::run_status_command(argc - 1, argv + 1);
   auto parsed = app::parse_options(argc, argv);
   if (!parsed.opts) return parsed.exit_code;
   const app::options& o = *parsed.opts;

@@ -25,6 +25,7 @@ parse_outcome parse_options(int argc, char** argv) {
   options o;
   CLI::App cli{"actorwall: a firewall and NAT service for QubesOS (replaces sys-firewall)"};
   cli.set_version_flag("--version", std::string{"actorwall " AW_VERSION});
+  cli.footer("A running service's counters and states: actorwall status [--socket PATH] [--json | --raw] [--client IP] [--watch SECONDS]");
   // Every option can also come from a TOML file: the long name as the key
   // (uplink-tap = "aw-up@netvm", client-tap = ["vif1=10.137.0.10"], xen = true);
   // the command line wins. An unknown key is an error, not ignored.

@@ -156,14 +156,7 @@ c2_listeners
 in_ns $NS_C1 ip addr add 10.137.0.99/32 dev aw-c1
 sleep 1
 
-status() { python3 - "$work/status.sock" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-data = b""
-while chunk := s.recv(65536): data += chunk
-print(data.decode(), end="")
-PY
-}
+status() { "$actorwall" status --socket "$work/status.sock" --raw; }  # the counters as "name value" lines
 # dom0's commit signal: a write of /qubes-firewall/<ip> (QubesDB WRITE, type 1).
 qdb_commit() { python3 - "$work/qdb.sock" "/qubes-firewall/$1" <<'PY'
 import socket, struct, sys
@@ -443,8 +436,8 @@ else
 fi
 
 echo
-echo "actorwall counters:"
-status | sed 's/^/  /'
+echo "actorwall status:"
+"$actorwall" status --socket "$work/status.sock" | sed 's/^/  /'
 echo
 if ((failures == 0)); then echo "lab: all checks passed"; else echo "lab: $failures checks FAILED (log: actorwall.log below)"; sed 's/^/  /' "$work/actorwall.log" | tail -20; fi
 

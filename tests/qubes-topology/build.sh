@@ -129,7 +129,6 @@ for lib in $(ldd "$f/usr/bin/actorwall" | grep -o '/[^ ]*'); do   # the package'
   [[ -e $f$lib ]] || { mkdir -p "$f$(dirname "$lib")"; cp -L "$lib" "$f$lib"; }
 done
 copy_with_libs "$f" /usr/bin/aw-fake-qubesdb "$build/qubes/aw-fake-qubesdb"
-cc -O2 -static -o "$f/usr/bin/aw-status" "$here/aw-status.c"
 strip --strip-debug "$f/usr/bin/aw-fake-qubesdb"
 install -m 644 "$here/sys-firewall.qubesdb" "$f/etc/qubesdb"
 pack "$f" -9 > "$stage/sysfw.cpio.gz"
