@@ -13,6 +13,8 @@ namespace aw::firewall {
 #define AW_FIREWALL_DROPS(X)                                                          \
   X(malformed, "malformed")                         /* IP header unreadable */        \
   X(bad_checksum, "bad_checksum")                   /* L4 checksum wrong */           \
+  X(tcp_invalid_flags, "tcp_invalid_flags")         /* e.g. SYN+FIN, none (l4_validity) */ \
+  X(udp_bad_length, "udp_bad_length")               /* length field vs IP payload */  \
   X(ipv6_unsupported, "ipv6_unsupported")                                             \
   X(spoofed_source, "spoofed_source")               /* client sent another source */  \
   X(spoofed_from_uplink, "spoofed_from_uplink")     /* uplink sent a client's source */\

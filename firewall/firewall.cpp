@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "firewall/icmp_reply.hpp"
+#include "firewall/l4_validity.hpp"
 #include "protocol/icmpv4.hpp"
 #include "protocol/ipv4.hpp"
 #include "protocol/tcp.hpp"
@@ -41,6 +42,10 @@ std::optional<rules::flow_query> query_of(const ipv4_view& v) noexcept {
     default: break;
   }
   return q;
+}
+
+drop_reason invalid_reason(l4_defect d) noexcept {
+  return d == l4_defect::tcp_invalid_flags ? drop_reason::tcp_invalid_flags : drop_reason::udp_bad_length;
 }
 
 bool is_echo_request(const ipv4_view& v) noexcept {
@@ -186,6 +191,7 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
   if (v->src() != client) return drop(stats, drop_reason::spoofed_source);
   if (check_l4_checksum(p, config_.checksums) == checksum_verdict::invalid)
     return drop(stats, drop_reason::bad_checksum);
+  if (auto d = check_l4(*v); d != l4_defect::none) return drop(stats, invalid_reason(d));
 
   const ipv4_address dst = v->dst();
   if (martian(dst)) return drop(stats, drop_reason::martian_destination);
@@ -252,6 +258,7 @@ void firewall::uplink_packet(const packet& p, clock_time now, buffer_pool& pool,
   if (v->dst() != config_.uplink_address) return drop(nullptr, drop_reason::not_for_us);
   if (check_l4_checksum(p, config_.checksums) == checksum_verdict::invalid)
     return drop(nullptr, drop_reason::bad_checksum);
+  if (auto d = check_l4(*v); d != l4_defect::none) return drop(nullptr, invalid_reason(d));
   if (to_resolver(*v)) {
     out.push_back({egress::resolver, {}, p});
     return;

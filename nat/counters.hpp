@@ -24,6 +24,7 @@ namespace aw::nat {
   X(client_cap, "client_mapping_cap")                                     \
   X(client_session_cap, "client_session_cap")                             \
   X(tcp_rst_without_session, "tcp_rst_without_session")                   \
+  X(tcp_fin_without_session, "tcp_fin_without_session")                   \
   X(table_full, "table_full")                                             \
   X(hairpin_disabled, "hairpin_disabled")                                 \
   X(hairpin_unsupported, "hairpin_unsupported")                           \

@@ -184,6 +184,10 @@ nat_result nat_engine::outbound_impl(const packet& p, clock_time now, buffer_poo
     // state for it either, and it must not open a session (or a mapping).
     if (f.proto == nat_protocol::tcp && (f.tcp_flags & proto::tcp_flag::rst) != 0)
       return nat_drop::tcp_rst_without_session;
+    // Nor does a FIN: conntrack picks a connection up mid-stream from an ACK, never from a
+    // FIN (NONE + FIN is INVALID), so a late FIN after the session ended opens nothing.
+    if (f.proto == nat_protocol::tcp && (f.tcp_flags & proto::tcp_flag::fin) != 0)
+      return nat_drop::tcp_fin_without_session;
     auto c = create_session(k, f.dst, rport, f.tcp_flags, now);
     if (!c) return c.error();
     s = *c;

@@ -22,6 +22,19 @@ constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x1
                        cwr = 0x80;
 }
 
+// The flag combinations a TCP sends (RFC 9293 §3.10; Linux conntrack's tcp_valid_flags,
+// whose others a Linux firewall marks invalid and drops): PSH, ECE and CWR aside, SYN,
+// SYN+URG, SYN+ACK, RST, RST+ACK, FIN+ACK, FIN+ACK+URG, ACK, ACK+URG. Never SYN with FIN
+// or RST, never a segment with no flags, never FIN without ACK.
+constexpr bool tcp_flags_valid(std::uint8_t flags) noexcept {
+  using namespace tcp_flag;
+  switch (flags & ~(psh | ece | cwr)) {
+    case syn: case syn | urg: case syn | ack: case rst: case rst | ack:
+    case fin | ack: case fin | ack | urg: case ack: case ack | urg: return true;
+    default: return false;
+  }
+}
+
 class tcp_view {
  public:
   static constexpr std::size_t min_header_len = 20;

@@ -449,3 +449,45 @@ TEST_CASE("firewall: ping through the firewall: the echo id is NATed and the rep
   CHECK(t.out[1].client == client_a);
   CHECK((d.icmp->rest >> 16) == 0x77u);
 }
+
+TEST_CASE("conntrack invalid: a client's TCP segments with an invalid flag combination are dropped, counted, and open no NAT session") {
+  fixture t;
+  const ip_params from_b{.src = client_b, .dst = remote};  // client b's rules accept everything
+  for (std::uint8_t flags : {std::uint8_t(tcp_flag::syn | tcp_flag::fin), std::uint8_t(0),
+                             std::uint8_t(tcp_flag::fin | tcp_flag::psh | tcp_flag::urg)})
+    t.send_from(client_b, tcp_packet(from_b, 40000, 80, flags, {}));
+  CHECK(t.out.empty());
+  CHECK(t.dropped(drop_reason::tcp_invalid_flags) == 3);
+  CHECK(t.f.client_counters(client_b)->dropped(drop_reason::tcp_invalid_flags) == 3);
+  CHECK(t.f.nat().session_count() == 0);
+  // Inside an open flow as well: conntrack checks every segment.
+  t.send_from(client_b, tcp_packet(from_b, 40000, 80, tcp_flag::syn, {}));
+  REQUIRE(t.out.size() == 1);
+  t.send_from(client_b, tcp_packet(from_b, 40000, 80, tcp_flag::syn | tcp_flag::rst, {}));
+  CHECK(t.out.size() == 1);
+  CHECK(t.dropped(drop_reason::tcp_invalid_flags) == 4);
+}
+
+TEST_CASE("conntrack invalid: a segment from the uplink with an invalid flag combination does not reach the client, even within its flow") {
+  fixture t;
+  t.send_from(client_b, tcp_packet({.src = client_b, .dst = remote}, 40000, 80, tcp_flag::syn, {}));
+  REQUIRE(t.out.size() == 1);
+  const auto ext = t.last().tcp->src_port;
+  t.out.clear();
+  t.send_from_uplink(tcp_packet({.src = remote, .dst = fw}, 80, ext, tcp_flag::syn | tcp_flag::fin | tcp_flag::ack, {}));
+  CHECK(t.out.empty());
+  CHECK(t.dropped(drop_reason::tcp_invalid_flags) == 1);
+  t.send_from_uplink(tcp_packet({.src = remote, .dst = fw}, 80, ext, tcp_flag::syn | tcp_flag::ack, {}));
+  CHECK(t.out.size() == 1);  // the valid answer passes
+}
+
+TEST_CASE("RFC 768: a client's UDP datagram whose length field exceeds the IP payload is dropped as udp_bad_length, nothing NATed") {
+  fixture t;
+  auto p = udp_packet({.src = client_b, .dst = remote}, 5000, 53, payload_of(20));
+  store16(p.data() + 20 + udp_field::length, 8 + 200);
+  store16(p.data() + 20 + udp_field::checksum, 0);  // no checksum: the length alone is wrong
+  t.send_from(client_b, p);
+  CHECK(t.out.empty());
+  CHECK(t.dropped(drop_reason::udp_bad_length) == 1);
+  CHECK(t.f.nat().session_count() == 0);
+}

@@ -348,6 +348,20 @@ TEST_CASE("an outbound RST that matches no session is dropped: it opens neither 
   CHECK(r.engine.mapping_count() == 0);
 }
 
+TEST_CASE("conntrack NONE + FIN is INVALID: an outbound FIN with no session opens neither a session nor a mapping") {
+  rig r;
+  for (std::uint8_t flags : {std::uint8_t(tcp_flag::fin | tcp_flag::ack), std::uint8_t(tcp_flag::fin | tcp_flag::ack | tcp_flag::psh)}) {
+    auto t = r.out_new(tcp_bytes(client_a, 3000, remote_1, 443, flags));
+    REQUIRE_FALSE(t);
+    CHECK(t.error() == nat_drop::tcp_fin_without_session);
+  }
+  CHECK(r.engine.session_count() == 0);
+  CHECK(r.engine.mapping_count() == 0);
+  // Within a session a FIN passes as ever.
+  REQUIRE(r.out_new(tcp_bytes(client_a, 3000, remote_1, 443, tcp_flag::syn)));
+  CHECK(r.out_new(tcp_bytes(client_a, 3000, remote_1, 443, tcp_flag::fin | tcp_flag::ack)));
+}
+
 TEST_CASE("TCP picked up mid-stream (no SYN) is transitory and evictable until the remote answers") {
   auto c = test_config();
   c.max_sessions = 2;

@@ -192,7 +192,18 @@ TEST_CASE("property: 100k random operations keep every invariant") {
       default: {  // garbage
         byte_vector junk = build(proto, client, cport, remote, rport, true);
         junk[pick(junk.size())] ^= static_cast<std::uint8_t>(1 + pick(255));
-        (void)r.out_new(junk);
+        if (auto t = r.out_new(junk); t && t->to == destination::uplink) {
+          // A flipped byte that leaves a packet (the TTL, the payload) is a packet like any
+          // other: the mapping it created or renewed is the model's too.
+          const auto b = contents(t->pkt);
+          const auto proto_of = b[9] == 6 ? nat_protocol::tcp : b[9] == 17 ? nat_protocol::udp : nat_protocol::icmp;
+          const std::size_t l4 = std::size_t{b[0] & 0x0fu} * 4;
+          const std::size_t at = l4 + (proto_of == nat_protocol::icmp ? 4 : 0);  // a query's id, or the source port
+          if (b.size() >= at + 2) {
+            const auto ext = static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
+            if (auto owner = r.engine.mapping_of_external(proto_of, ext)) known[{proto_of, owner->client.value, owner->port}] = ext;
+          }
+        }
         (void)r.in(junk);
         break;
       }
