@@ -2,7 +2,8 @@
 # scripts/test.sh — the README's test command: installs what is missing, builds
 # everything (warnings are errors), runs all tests, the network-namespace lab, the
 # Debian package's checks and the Qubes-topology test on Xen in QEMU, then builds the
-# unit tests and fuzz replays again with ASan + UBSan and runs them (and the lab) there too.
+# unit tests and fuzz replays again with ASan + UBSan and runs them (and the lab) there too;
+# last, a short libFuzzer campaign over every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,4 +40,8 @@ echo "=== network-namespace lab with the ASan+UBSan actorwall"
 # The sanitized actorwall is ~3x slower: the flood takes a larger share of the cores.
 AW_LAB_FAIR_MIN=0.2 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   scripts/lab.sh --build-dir build/sanitize
+# The parsers and ring codecs under libFuzzer (clang, ASan+UBSan), 20 s each from their
+# corpora: a crash or a hang (-timeout=10) fails the run. Longer: scripts/fuzz.sh SECONDS.
+echo "=== fuzzing, 20 s per target (scripts/fuzz.sh)"
+scripts/fuzz.sh --no-merge 20
 echo "=== all test suites passed"
