@@ -7,9 +7,8 @@
 #include <cstdint>
 #include <string>
 
-// The message types (and atoms) the interfaces name. messages.hpp includes this
-// header at its end, so the messages that carry handles (below) are complete for
-// everyone who includes either header.
+// The message types (and atoms) the interfaces name; the messages that carry handles are
+// completed below. Code that sends or receives those includes this header.
 #include "actors/messages.hpp"
 
 namespace aw::actors {
@@ -90,11 +89,13 @@ using vif_watcher_actor = caf::typed_actor<caf::reacts_to<fd_ready>,
                                            caf::replies_to<stats_atom>::with<std::string>>;
 
 // The supervisor (supervisor/): the watcher's vifs, its own restarts (restart_atom with
-// a port index or slot) and watcher restart (tick_atom), the handles it hands out,
+// a port index; one atom for each helper child), the handles it hands out,
 // reload_atom for the config actor, and the status of everything.
 using supervisor_actor = caf::typed_actor<caf::reacts_to<restart_atom, std::uint32_t>,
+                                          caf::reacts_to<restart_resolver_atom>,
+                                          caf::reacts_to<restart_config_atom>,
+                                          caf::reacts_to<restart_watcher_atom>,
                                           caf::reacts_to<vif_added>,
-                                          caf::reacts_to<tick_atom>,
                                           caf::replies_to<firewall_handle_atom>::with<firewall_actor>,
                                           caf::replies_to<resolver_handle_atom>::with<resolver_actor>,
                                           caf::reacts_to<reload_atom>,

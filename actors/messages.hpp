@@ -55,8 +55,9 @@ struct fd_ready {
 };
 
 // A client port is up (or down): where the firewall sends that client's packets.
-// client_port_up, uplink_port and resolver_handle carry typed handles: they are defined
-// in actors/interfaces.hpp (included at the end of this header), after the interfaces.
+// client_port_up, uplink_port and resolver_handle carry typed handles: declared here (for
+// the type-ID block), defined in actors/interfaces.hpp after the interfaces they name, so
+// the two headers do not include each other: interfaces.hpp includes this one.
 struct client_port_up;
 struct client_port_down {
   proto::ipv4_address client;
@@ -135,6 +136,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(actorwall, caf::first_custom_type_id)
   CAF_ADD_ATOM(actorwall, aw::actors, reload_atom, "reload")
   CAF_ADD_ATOM(actorwall, aw::actors, firewall_handle_atom, "fwhandle")
   CAF_ADD_ATOM(actorwall, aw::actors, resolver_handle_atom, "reshandle")
+  // The supervisor's restarts of its helper children, one atom per kind (ports restart
+  // with restart_atom and their index).
+  CAF_ADD_ATOM(actorwall, aw::actors, restart_resolver_atom, "rsresolver")
+  CAF_ADD_ATOM(actorwall, aw::actors, restart_config_atom, "rsconfig")
+  CAF_ADD_ATOM(actorwall, aw::actors, restart_watcher_atom, "rswatcher")
 CAF_END_TYPE_ID_BLOCK(actorwall)
 
 // Packets hold refcounted buffers: these messages never leave the process.
@@ -157,6 +163,3 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::dns_responses)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::resolver_handle)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::egress_hold_expired)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aw::actors::pool_wait_over)
-
-// The typed interfaces, and the messages that carry their handles.
-#include "actors/interfaces.hpp"

@@ -8,7 +8,6 @@
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "xen/netback/vif_directory.hpp"
-#include "xen/real/real_xen.hpp"
 #include "xen/xenbus.hpp"
 
 namespace aw::actors {
@@ -19,7 +18,7 @@ struct watcher_counters {
 };
 
 struct watcher_state {
-  xen_platform platform;
+  xen::xen_platform platform;
   std::unique_ptr<xen::xenstore> xs;
   reactor* io = nullptr;
   supervisor_actor supervisor;
@@ -71,36 +70,9 @@ vif_watcher_actor::behavior_type no_behavior() {
   return {vif_watcher_actor::behavior_type::unsafe_init{}, caf::behavior{}};
 }
 
-// Opens the grant device open_grants names and /dev/xen/evtchn, as one Handles.
-template <class Handles, class OpenGrants>
-auto handles_opener(OpenGrants open_grants) {
-  return [open_grants]() -> xen::xen_result<Handles> {
-    auto g = open_grants();
-    if (!g) return g.error();
-    auto e = xen::real::open_event_channels();
-    if (!e) return e.error();
-    return Handles{std::move(*g), std::move(*e)};
-  };
-}
-
 }  // namespace
 
-xen::xen_result<xen_platform> real_xen_platform() {
-  auto xs = xen::real::open_xenstore();
-  if (!xs) return xs.error();
-  auto self_id = (*xs)->read("domid");
-  if (!self_id) return self_id.error();
-  auto self = xen::parse_xs_uint(*self_id);
-  if (!self || *self > 0x7fefu) return xen::xen_error::invalid_argument;
-  xen_platform p;
-  p.self = static_cast<xen::domid>(*self);
-  p.open_xenstore = [] { return xen::real::open_xenstore(); };
-  p.open_handles = handles_opener<xen::netback::xen_handles>([] { return xen::real::open_grant_mapper(); });
-  p.open_front_handles = handles_opener<xen::netfront::front_handles>([] { return xen::real::open_grant_sharer(); });
-  return p;
-}
-
-vif_watcher_actor::behavior_type vif_watcher_fn(watcher_actor_t* self, xen_platform platform, reactor* io,
+vif_watcher_actor::behavior_type vif_watcher_fn(watcher_actor_t* self, xen::xen_platform platform, reactor* io,
                                                 supervisor_actor supervisor) {
   auto& st = self->state;
   st.platform = std::move(platform);
@@ -154,7 +126,7 @@ vif_watcher_actor::behavior_type vif_watcher_fn(watcher_actor_t* self, xen_platf
 
 // Arguments go through spawn (not lambda captures): CAF 0.17 dereferences a
 // null argument tuple for a function actor spawned without any (UBSan sees it).
-vif_watcher_actor spawn_vif_watcher(caf::actor_system& sys, xen_platform platform, reactor& io,
+vif_watcher_actor spawn_vif_watcher(caf::actor_system& sys, xen::xen_platform platform, reactor& io,
                                     supervisor_actor supervisor) {
   return sys.spawn(vif_watcher_fn, std::move(platform), &io, std::move(supervisor));
 }

@@ -18,7 +18,7 @@
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/netfront_device.hpp"
-#include "actors/vif_watcher.hpp"
+#include "xen/platform.hpp"
 #include "actors/trace.hpp"
 #include "actors/reactor.hpp"
 #include "actors/scheduler.hpp"
@@ -88,7 +88,7 @@ std::function<std::unique_ptr<actors::frame_device>()> tap_devices(app::tap_port
 // The uplink on this domain's own frontend vif (userspace netfront). The first device is
 // opened at once, so a wrong id or a missing /dev/xen fails the start; a port restart opens
 // another. The device itself follows the netvm going and coming back.
-std::function<std::unique_ptr<actors::frame_device>()> xen_uplink_devices(const actors::xen_platform& p, unsigned id) {
+std::function<std::unique_ptr<actors::frame_device>()> xen_uplink_devices(const xen::xen_platform& p, unsigned id) {
   const std::string path = "/local/domain/" + std::to_string(p.self) + "/device/vif/" + std::to_string(id);
   auto open = [p, path]() -> std::unique_ptr<actors::frame_device> {
     auto xs = p.open_xenstore();
@@ -147,9 +147,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::optional<actors::xen_platform> xen_platform;
+  std::optional<xen::xen_platform> xen_platform;
   if (o.xen || o.uplink_xen_vif) {
-    auto platform = actors::real_xen_platform();
+    auto platform = xen::real_xen_platform();
     if (!platform) {
       actors::log_error(std::string{"--xen/--uplink-xen-vif: cannot reach XenStore or /dev/xen: "} +
                         std::string{xen::to_string(platform.error())});

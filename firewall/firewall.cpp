@@ -158,17 +158,16 @@ void firewall::emit_nat(const nat::nat_result& r, counters* c, std::vector<outgo
   if (c != nullptr) ++c->forwarded;
 }
 
-void firewall::answer(const packet& offending, icmp_type type, std::uint8_t code, std::uint32_t rest,
-                      ipv4_address from, egress to, ipv4_address client, token_bucket& budget, counters* c,
-                      clock_time now, buffer_pool& pool, std::vector<outgoing>& out) {
+void firewall::answer(const packet& offending, const icmp_answer& a, const answer_path& path, clock_time now,
+                      buffer_pool& pool, std::vector<outgoing>& out) {
   auto v = ipv4_view::make(offending.head(), ipv4_view::length_check::truncated_ok, ipv4_view::checksum_check::skip);
   if (!v || !may_answer_with_error(*v)) return;
-  if (!budget.allow(now)) return drop(c, drop_reason::icmp_rate_limited);
-  auto reply = make_icmp_error(offending, type, code, rest, from, pool);
-  if (!reply) return drop(c, drop_reason::pool_exhausted);
-  out.push_back({to, client, std::move(*reply)});
+  if (!path.budget.allow(now)) return drop(path.stats, drop_reason::icmp_rate_limited);
+  auto reply = make_icmp_error(offending, a.type, a.code, a.rest, a.from, pool);
+  if (!reply) return drop(path.stats, drop_reason::pool_exhausted);
+  out.push_back({path.to, path.client, std::move(*reply)});
   ++totals_.icmp_sent;
-  if (c != nullptr) ++c->icmp_sent;
+  if (path.stats != nullptr) ++path.stats->icmp_sent;
 }
 
 void firewall::from_client(ipv4_address client, std::span<const packet> batch, clock_time now, buffer_pool& pool,
@@ -209,19 +208,17 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
       return;
     }
     drop(stats, drop_reason::to_firewall);
-    return answer(p, icmp_type::dest_unreachable, icmp_unreach::host_prohibited, 0, dst, egress::client,
-                  client, c.icmp_budget, stats, now, pool, out);
+    return answer(p, icmp_answer::host_prohibited(dst), to_client(c, client), now, pool, out);
   }
   if (connected_ips_.contains(dst) || clients_.contains(dst)) return drop(stats, drop_reason::client_to_client);
   if (v->ttl() <= 1) {
     drop(stats, drop_reason::ttl_expired);
-    return answer(p, icmp_type::time_exceeded, icmp_time_exceeded::ttl, 0, config_.gateway, egress::client, client,
-                  c.icmp_budget, stats, now, pool, out);
+    return answer(p, icmp_answer::ttl_exceeded(config_.gateway), to_client(c, client), now, pool, out);
   }
   if (p.meta().gso == gso_type::none && p.size() > config_.uplink_mtu && v->dont_fragment()) {
     drop(stats, drop_reason::too_big);
-    return answer(p, icmp_type::dest_unreachable, icmp_unreach::frag_needed, config_.uplink_mtu, config_.gateway,
-                  egress::client, client, c.icmp_budget, stats, now, pool, out);
+    return answer(p, icmp_answer::fragmentation_needed(config_.uplink_mtu, config_.gateway), to_client(c, client), now,
+                  pool, out);
   }
 
   // The flow table first; the rules only on a miss.
@@ -237,8 +234,7 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
               : m.reason == rules::match_reason::dsthost_unresolved ? drop_reason::dsthost_unresolved
                                                                     : drop_reason::rule_drop);
   if (config_.reject_with_icmp)
-    answer(p, icmp_type::dest_unreachable, icmp_unreach::admin_prohibited, 0, config_.gateway, egress::client, client,
-           c.icmp_budget, stats, now, pool, out);
+    answer(p, icmp_answer::admin_prohibited(config_.gateway), to_client(c, client), now, pool, out);
 }
 
 void firewall::from_uplink(std::span<const packet> batch, clock_time now, buffer_pool& pool,
@@ -277,13 +273,12 @@ void firewall::uplink_packet(const packet& p, clock_time now, buffer_pool& pool,
   if (r && v->ttl() <= 1) {
     // Forwarding to the client would take the TTL to zero.
     drop(nullptr, drop_reason::ttl_expired);
-    return answer(p, icmp_type::time_exceeded, icmp_time_exceeded::ttl, 0, config_.uplink_address, egress::uplink, {},
-                  uplink_icmp_budget_, nullptr, now, pool, out);
+    return answer(p, icmp_answer::ttl_exceeded(config_.uplink_address), to_uplink(), now, pool, out);
   }
   if (r && p.meta().gso == gso_type::none && p.size() > config_.client_mtu && v->dont_fragment()) {
     drop(nullptr, drop_reason::too_big);
-    return answer(p, icmp_type::dest_unreachable, icmp_unreach::frag_needed, config_.client_mtu,
-                  config_.uplink_address, egress::uplink, {}, uplink_icmp_budget_, nullptr, now, pool, out);
+    return answer(p, icmp_answer::fragmentation_needed(config_.client_mtu, config_.uplink_address), to_uplink(), now,
+                  pool, out);
   }
   counters* stats = nullptr;
   if (r) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "firewall/drop_reason.hpp"
+#include "firewall/icmp_reply.hpp"
 #include "firewall/token_bucket.hpp"
 #include "nat/nat_engine.hpp"
 #include "protocol/checksum_policy.hpp"
@@ -109,10 +110,21 @@ class firewall {
   // A datagram to one of the resolver's reserved ports.
   bool to_resolver(const proto::ipv4_view& v) const noexcept;
   void emit_nat(const nat::nat_result& r, counters* c, std::vector<outgoing>& out);
-  // Sends an ICMP answer if the sender's budget allows; counts either way.
-  void answer(const proto::packet& offending, proto::icmp_type type, std::uint8_t code, std::uint32_t rest,
-              proto::ipv4_address from, egress to, proto::ipv4_address client, token_bucket& budget,
-              counters* c, clock_time now, proto::buffer_pool& pool, std::vector<outgoing>& out);
+  // Where an answer goes back and whose budget and counters it is charged to: the client
+  // that sent the offending packet, or the uplink.
+  struct answer_path {
+    egress to;
+    proto::ipv4_address client;  // with egress::client
+    token_bucket& budget;
+    counters* stats;             // nullptr: the uplink's, totals only
+  };
+  answer_path to_client(client_state& c, proto::ipv4_address client) noexcept {
+    return {egress::client, client, c.icmp_budget, &c.stats};
+  }
+  answer_path to_uplink() noexcept { return {egress::uplink, {}, uplink_icmp_budget_, nullptr}; }
+  // Sends the answer about `offending` if the path's budget allows; counts either way.
+  void answer(const proto::packet& offending, const icmp_answer& a, const answer_path& path, clock_time now,
+              proto::buffer_pool& pool, std::vector<outgoing>& out);
   void drop(counters* c, drop_reason r) noexcept;
   rules::match_context match_context() const;
   bool flow_allowed(const rules::ruleset& rules, const nat::session_info& s) const;

@@ -17,6 +17,31 @@ namespace aw::firewall {
 // loopback) or whose destination is broadcast/multicast.
 bool may_answer_with_error(const proto::ipv4_view& offending) noexcept;
 
+// What the firewall says about a packet it does not forward: an ICMP error as a value.
+struct icmp_answer {
+  proto::icmp_type type;
+  std::uint8_t code = 0;
+  std::uint32_t rest = 0;     // the word after the checksum: the next-hop MTU for frag_needed
+  proto::ipv4_address from;   // the firewall's address the sender knows
+
+  // A rule refused it (RFC 1812 5.2.7.1, as the Linux sys-firewall's reject).
+  static icmp_answer admin_prohibited(proto::ipv4_address from) noexcept {
+    return {proto::icmp_type::dest_unreachable, proto::icmp_unreach::admin_prohibited, 0, from};
+  }
+  // Addressed to the firewall itself, which offers nothing but ping.
+  static icmp_answer host_prohibited(proto::ipv4_address from) noexcept {
+    return {proto::icmp_type::dest_unreachable, proto::icmp_unreach::host_prohibited, 0, from};
+  }
+  // The TTL would reach zero here (traceroute's hop).
+  static icmp_answer ttl_exceeded(proto::ipv4_address from) noexcept {
+    return {proto::icmp_type::time_exceeded, proto::icmp_time_exceeded::ttl, 0, from};
+  }
+  // DF set and over the egress MTU (RFC 1191).
+  static icmp_answer fragmentation_needed(std::uint16_t mtu, proto::ipv4_address from) noexcept {
+    return {proto::icmp_type::dest_unreachable, proto::icmp_unreach::frag_needed, mtu, from};
+  }
+};
+
 // An ICMP error of type/code (rest: next-hop MTU etc.) from `from` to the
 // offending packet's source, quoting its IP header and as much of the rest as
 // keeps the error within 576 bytes (RFC 1812 4.3.2.3).

@@ -25,9 +25,9 @@ xen::netfront::open_front_handles_fn frontend_handles(std::shared_ptr<xen::sim::
   };
 }
 
-actors::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self,
+xen::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self,
                                      std::string xenstore_socket) {
-  actors::xen_platform p;
+  xen::xen_platform p;
   p.self = self;
   p.open_xenstore = [socket = std::move(xenstore_socket)] { return xen::real::open_xenstore(socket); };
   p.open_handles = backend_handles(hv, self);

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/vif_watcher.hpp"
+#include "xen/platform.hpp"
 #include "xen/sim/hypervisor.hpp"
 
 namespace aw::sim {
@@ -17,7 +17,7 @@ xen::netfront::open_front_handles_fn frontend_handles(std::shared_ptr<xen::sim::
 // The Xen platform the service sees as domain `self`: its XenStore connections through the
 // real libxenstore to xenstore_socket (the project's xenstored's socket for `self`), and its
 // handles as above.
-actors::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self,
+xen::xen_platform xen_platform_of(std::shared_ptr<xen::sim::hypervisor> hv, xen::domid self,
                                      std::string xenstore_socket);
 
 }  // namespace aw::sim

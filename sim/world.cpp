@@ -150,7 +150,7 @@ world::~world() {
   if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
 }
 
-actors::xen_platform world::platform() const {
+xen::xen_platform world::platform() const {
   return xen_platform_of(hv_, firewall_dom, socket_of(dir_, firewall_dom));
 }
 

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "actors/vif_watcher.hpp"
+#include "xen/platform.hpp"
 #include "qubes/fake_qubesdb.hpp"
 #include "sim/client_qube.hpp"
 #include "sim/netvm.hpp"
@@ -40,7 +40,7 @@ class world {
 
   // The Xen platform of the firewall domain (for --xen's vif watcher and the uplink netfront):
   // its XenStore connections are the firewall's, through the firewall domain's socket.
-  [[nodiscard]] actors::xen_platform platform() const;
+  [[nodiscard]] xen::xen_platform platform() const;
   [[nodiscard]] std::string qubesdb_socket() const;
   [[nodiscard]] std::string uplink_frontend_path() const;
 

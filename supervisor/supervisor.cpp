@@ -4,14 +4,13 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <climits>
-#include <deque>
 #include <random>
 #include <set>
 
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/netback_device.hpp"
+#include "supervisor/restart_policy.hpp"
 
 namespace aw::supervisor {
 namespace {
@@ -21,8 +20,7 @@ using namespace std::chrono;
 struct supervised_port {
   port_spec spec;
   actors::port_actor handle;
-  std::deque<steady_clock::time_point> crashes;  // within the restart window
-  milliseconds backoff{0};
+  port_history history;  // crashes and backoff (restart_policy)
   bool given_up = false;
   bool waiting = false;  // its device is gone: reopening every reopen_interval
   bool retired = false;  // a vif that went away: the slot may be reused
@@ -47,10 +45,6 @@ struct supervisor_state {
 };
 
 using supervisor_self = actors::supervisor_actor::stateful_pointer<supervisor_state>;
-
-// restart_atom's arguments for the resolver and the config actor (the others are port indexes).
-constexpr std::uint32_t resolver_slot = UINT32_MAX;
-constexpr std::uint32_t config_slot = UINT32_MAX - 1;
 
 bool is_crash(const caf::error& reason) {
   return reason && reason != caf::exit_reason::user_shutdown && reason != caf::exit_reason::normal;
@@ -81,42 +75,43 @@ void on_port_down(supervisor_self self, std::size_t i, const caf::error& reason)
   if (p.spec.config.role == actors::port_role::uplink) self->send(st.firewall, actors::uplink_port{});
   else self->send(st.firewall, actors::client_port_down{p.spec.config.client_ip});
   if (st.stopping) return;
-  if (reason == actors::port_device_gone() && !p.spec.vif_backend_path.empty()) {
-    // dom0 detached the vif and its backend directory is gone: the client's
-    // flows went with client_port_down above; the slot is free for a new vif.
-    p.retired = true;
-    ++st.vifs_retired;
-    actors::log_info("vif " + p.spec.config.name + " detached");
-    if (st.vif_watcher) self->send(st.vif_watcher, actors::vif_released{p.spec.vif_backend_path});
-    return;
+  const port_end why = reason == actors::port_device_gone() ? port_end::device_gone
+                       : is_crash(reason)                      ? port_end::crash
+                                                               : port_end::normal;
+  const restart_limits limits{st.config.backoff_initial, st.config.backoff_max, st.config.max_restarts,
+                              st.config.restart_window};
+  const auto d = decide_port_end(p.history, why, !p.spec.vif_backend_path.empty(), steady_clock::now(), limits);
+  switch (d.action) {
+    case port_action::none: return;
+    case port_action::retire:
+      // dom0 detached the vif and its backend directory is gone: the client's flows went
+      // with client_port_down above; the slot is free for a new vif.
+      p.retired = true;
+      ++st.vifs_retired;
+      actors::log_info("vif " + p.spec.config.name + " detached");
+      if (st.vif_watcher) self->send(st.vif_watcher, actors::vif_released{p.spec.vif_backend_path});
+      return;
+    case port_action::wait_for_device:
+      // The client (or netvm) went away with its device: its flows are gone (above), and
+      // the port comes back when a device can be opened again.
+      ++st.devices_lost;
+      p.waiting = true;
+      actors::log_warning("port " + p.spec.config.name + ": its device is gone; waiting for it to come back");
+      self->delayed_send(self, st.config.reopen_interval, actors::restart_atom_v, static_cast<std::uint32_t>(i));
+      return;
+    case port_action::give_up:
+      p.given_up = true;
+      ++st.gave_up;
+      actors::log_error("port " + p.spec.config.name + " crashed " + std::to_string(p.history.crashes.size()) +
+                        " times in " + std::to_string(st.config.restart_window.count()) + " s (last: " +
+                        caf::to_string(reason) + "): giving up on it");
+      return;
+    case port_action::restart:
+      actors::log_warning("port " + p.spec.config.name + " crashed (" + caf::to_string(reason) + "), restarting in " +
+                          std::to_string(d.delay.count()) + " ms");
+      self->delayed_send(self, d.delay, actors::restart_atom_v, static_cast<std::uint32_t>(i));
+      return;
   }
-  if (reason == actors::port_device_gone()) {
-    // The client (or netvm) went away with its device: its flows are gone (above),
-    // and the port comes back when a device can be opened again. No backoff, no
-    // crash count: waiting is not failing.
-    ++st.devices_lost;
-    p.waiting = true;
-    p.backoff = milliseconds{0};
-    actors::log_warning("port " + p.spec.config.name + ": its device is gone; waiting for it to come back");
-    self->delayed_send(self, st.config.reopen_interval, actors::restart_atom_v, static_cast<std::uint32_t>(i));
-    return;
-  }
-  if (!is_crash(reason)) return;
-  const auto now = steady_clock::now();
-  p.crashes.push_back(now);
-  while (!p.crashes.empty() && now - p.crashes.front() > st.config.restart_window) p.crashes.pop_front();
-  if (p.crashes.size() > st.config.max_restarts) {
-    p.given_up = true;
-    ++st.gave_up;
-    actors::log_error("port " + p.spec.config.name + " crashed " + std::to_string(p.crashes.size()) + " times in " +
-                      std::to_string(st.config.restart_window.count()) + " s (last: " + caf::to_string(reason) +
-                      "): giving up on it");
-    return;
-  }
-  p.backoff = p.backoff.count() == 0 ? st.config.backoff_initial : std::min(p.backoff * 2, st.config.backoff_max);
-  actors::log_warning("port " + p.spec.config.name + " crashed (" + caf::to_string(reason) + "), restarting in " +
-                      std::to_string(p.backoff.count()) + " ms");
-  self->delayed_send(self, p.backoff, actors::restart_atom_v, static_cast<std::uint32_t>(i));
 }
 
 // Ports for the resolver's queries: unpredictable (RFC 5452), above the well-known range.
@@ -164,7 +159,7 @@ void add_vif(supervisor_self self, const actors::vif_added& v) {
   std::size_t slot = st.ports.size();
   for (std::size_t i = 1; i < st.ports.size(); ++i)
     if (st.ports[i].retired) slot = i;
-  supervised_port entry{std::move(spec), {}, {}, milliseconds{0}, false, false, false};
+  supervised_port entry{std::move(spec), {}, {}, false, false, false};
   if (slot == st.ports.size()) st.ports.push_back(std::move(entry));
   else st.ports[slot] = std::move(entry);
   if (!start_port(self, slot)) {
@@ -193,8 +188,8 @@ actors::supervisor_actor::behavior_type supervisor_fn(supervisor_self self, supe
   self->monitor(st.firewall);
   start_resolver(self);
   if (st.config.config) start_config(self);
-  st.ports.push_back({st.config.uplink, {}, {}, milliseconds{0}, false, false, false});
-  for (auto& c : st.config.clients) st.ports.push_back({c, {}, {}, milliseconds{0}, false, false, false});
+  st.ports.push_back({st.config.uplink, {}, {}, false, false, false});
+  for (auto& c : st.config.clients) st.ports.push_back({c, {}, {}, false, false, false});
   for (std::size_t i = 0; i < st.ports.size(); ++i) start_port(self, i);
   if (st.config.xen) {
     st.vif_watcher = actors::spawn_vif_watcher(self->system(), *st.config.xen, *st.io, self);
@@ -215,7 +210,7 @@ actors::supervisor_actor::behavior_type supervisor_fn(supervisor_self self, supe
       self->send(s.firewall, actors::resolver_handle{});
       if (s.stopping) return;
       actors::log_error("the resolver stopped (" + caf::to_string(down.reason) + "): restarting it in 1 s");
-      self->delayed_send(self, seconds{1}, actors::restart_atom_v, resolver_slot);
+      self->delayed_send(self, seconds{1}, actors::restart_resolver_atom_v);
       return;
     }
     if (s.config_actor && down.source == s.config_actor.address()) {
@@ -223,7 +218,7 @@ actors::supervisor_actor::behavior_type supervisor_fn(supervisor_self self, supe
       s.config_actor = nullptr;
       if (s.stopping) return;
       actors::log_error("the config actor stopped (" + caf::to_string(down.reason) + "): restarting it in 1 s");
-      self->delayed_send(self, seconds{1}, actors::restart_atom_v, config_slot);
+      self->delayed_send(self, seconds{1}, actors::restart_config_atom_v);
       return;
     }
     if (s.vif_watcher && down.source == s.vif_watcher.address()) {
@@ -231,7 +226,7 @@ actors::supervisor_actor::behavior_type supervisor_fn(supervisor_self self, supe
       s.vif_watcher = nullptr;
       if (s.stopping) return;
       actors::log_error("the vif watcher stopped (" + caf::to_string(down.reason) + "): restarting it in 1 s");
-      self->delayed_send(self, seconds{1}, actors::tick_atom_v);
+      self->delayed_send(self, seconds{1}, actors::restart_watcher_atom_v);
       return;
     }
     for (std::size_t i = 0; i < s.ports.size(); ++i) {
@@ -251,16 +246,14 @@ actors::supervisor_actor::behavior_type supervisor_fn(supervisor_self self, supe
     self->quit(msg.reason);
   });
   return {
+      [self](actors::restart_resolver_atom) {
+        if (!self->state.stopping && !self->state.resolver) start_resolver(self);
+      },
+      [self](actors::restart_config_atom) {
+        if (!self->state.stopping && !self->state.config_actor) start_config(self);
+      },
       [self](actors::restart_atom, std::uint32_t i) {
         auto& s = self->state;
-        if (i == resolver_slot) {
-          if (!s.stopping && !s.resolver) start_resolver(self);
-          return;
-        }
-        if (i == config_slot) {
-          if (!s.stopping && !s.config_actor) start_config(self);
-          return;
-        }
         if (s.stopping || i >= s.ports.size() || s.ports[i].handle || s.ports[i].given_up || s.ports[i].retired) return;
         if (auto& p = s.ports[i]; p.waiting) {
           if (!start_port(self, i)) {
@@ -276,7 +269,7 @@ actors::supervisor_actor::behavior_type supervisor_fn(supervisor_self self, supe
         if (!start_port(self, i)) on_port_down(self, i, caf::sec::runtime_error);
       },
       [self](const actors::vif_added& v) { add_vif(self, v); },
-      [self](actors::tick_atom) {
+      [self](actors::restart_watcher_atom) {
         auto& s = self->state;
         if (s.stopping || s.vif_watcher || !s.config.xen) return;
         s.vif_watcher = actors::spawn_vif_watcher(self->system(), *s.config.xen, *s.io, self);

@@ -49,7 +49,7 @@ struct supervisor_config {
   std::chrono::milliseconds reopen_interval{200};
   // Serve the client vifs of this domain (userspace netback): a XenStore
   // watcher reports each vif, which gets a client port of its own.
-  std::optional<actors::xen_platform> xen;
+  std::optional<xen::xen_platform> xen;
   xen::netback::connection_config netback;
   // After Closed, a driver domain removes a detached vif's directory this much
   // later (dom0's libxl must see Closed first).

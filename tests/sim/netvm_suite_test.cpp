@@ -344,7 +344,7 @@ struct service {
     c.firewall.firewall.uplink_address = fw_ip;
     c.firewall.firewall.dns_servers = {dns_ip, dns2_ip};
     // Every XenStore connection the service opens is the backend domain's.
-    const actors::xen_platform p = sim::xen_platform_of(m.hv, fw_dom, xsd.socket_of(fw_dom));
+    const xen::xen_platform p = sim::xen_platform_of(m.hv, fw_dom, xsd.socket_of(fw_dom));
     // The uplink: this qube's own vif, served by the userspace netfront (as --uplink-xen-vif 0).
     c.uplink = {{.role = actors::port_role::uplink, .name = "uplink", .own_ip = fw_ip, .gateway_ip = netvm_ip},
                 [p]() -> std::unique_ptr<actors::frame_device> {
