@@ -44,8 +44,9 @@ xen::xen_result<std::unique_ptr<netfront_device>> netfront_device::open(
 
 netfront_device::~netfront_device() {
   // The backend must let go of our pages (and a restarted service finds it closing, not
-  // Connected to rings nobody serves). Not when the directory is gone: the write would create it.
-  if (vif_ && vif_->state() != xen::xenbus_state::closed)
+  // Connected to rings nobody serves). Not when the directory is gone: the write would create
+  // it; not when another frontend took the vif over: the state is its own.
+  if (vif_ && vif_->state() != xen::xenbus_state::closed && !vif_->taken_over())
     (void)xs_->write(frontend_path_ + "/state", xen::format_xenbus_state(xen::xenbus_state::closing));
   drop_frontend();  // ends the event channel and the grants of a live connection
   if (epoll_fd_ >= 0) ::close(epoll_fd_);

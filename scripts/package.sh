@@ -31,6 +31,7 @@ doc=$root/usr/share/doc/actorwall
 install -D -m 755 "$build/app/actorwall" "$root/usr/bin/actorwall"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/actorwall"
 install -D -m 644 packaging/actorwall.service "$root/lib/systemd/system/actorwall.service"
+install -D -m 644 packaging/qubes-firewall-actorwall.conf "$root/lib/systemd/system/qubes-firewall.service.d/actorwall.conf"
 install -D -m 644 packaging/actorwall.toml "$root/etc/actorwall/actorwall.toml"
 install -D -m 755 packaging/actorwall-prepare "$root/usr/lib/actorwall/actorwall-prepare"
 install -D -m 755 packaging/vif-route-qubes "$root/usr/lib/actorwall/vif-route-qubes"

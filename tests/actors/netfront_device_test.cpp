@@ -281,3 +281,19 @@ TEST_CASE("netfront device: the netvm changed (vif detached, written again with 
   CHECK(has(d->counters("uplink."), "uplink.connects 2\n"));
   CHECK(has(d->counters("uplink."), "uplink.tx_packets 2\n"));
 }
+
+TEST_CASE("netfront device: after another frontend took the vif over, destroying the device leaves that frontend's state alone") {
+  // Found in review: the kernel's netfront bound the vif again and wrote its own rings;
+  // the device let go, but at shutdown it still wrote Closing over the state the kernel
+  // now owns, tearing down the kernel's working link.
+  uplink_bench b;
+  auto d = b.netvm_and_device();
+  auto other = b.xsd.client(self);
+  const auto ours = other->read(test::fe_path + "/tx-ring-ref").value();
+  REQUIRE(other->write(test::fe_path + "/tx-ring-ref", std::to_string(std::stoul(ours) + 7)));
+  std::vector<proto::packet> got;
+  REQUIRE(b.run(*d, got, [&] { return has(d->counters("uplink."), "uplink.taken_over 1"); }));
+  REQUIRE(other->write(test::fe_path + "/state", "4"));  // the other frontend's Connected
+  d.reset();
+  CHECK(other->read(test::fe_path + "/state").value() == "4");
+}

@@ -40,7 +40,8 @@ trap 'exit 130' INT TERM PIPE
 dpkg -i "$deb" > /tmp/aw-pkg-install.log 2>&1; r=$?
 check install $r "dpkg -i $(basename "$deb") exit $r"
 for f in /usr/bin/actorwall /lib/systemd/system/actorwall.service /etc/actorwall/actorwall.toml \
-         /usr/lib/actorwall/actorwall-prepare /usr/lib/actorwall/vif-route-qubes /usr/lib/actorwall/modprobe.conf; do
+         /usr/lib/actorwall/actorwall-prepare /usr/lib/actorwall/vif-route-qubes /usr/lib/actorwall/modprobe.conf \
+         /lib/systemd/system/qubes-firewall.service.d/actorwall.conf; do
   [[ -e $f ]] || missing+=" $f"
 done
 check files "${missing:+1}${missing:-0}" "installed${missing:+; missing:$missing}"
@@ -60,12 +61,40 @@ verify=$(SYSTEMD_UNIT_PATH="$units:/lib/systemd/system:" systemd-analyze verify 
 [[ -z $verify ]] || r=1
 check systemd-verify $r "systemd-analyze verify actorwall.service${verify:+: ${verify//$'\n'/; }}"
 rm -rf "$units"
+# The Qubes firewall agent: off only where actorwall runs (the flag dom0's qvm-service
+# writes), by a condition on its own unit; actorwall's unit must not conflict with it, or
+# the agent's start job would be dropped in every qube of the template (systemd.unit(5):
+# conditions do not gate dependencies). No systemd runs here to start a transaction: the
+# drop-in's condition is evaluated with and without the flag, and Conflicts= looked for.
+dropin=/lib/systemd/system/qubes-firewall.service.d/actorwall.conf
+cond=$(grep '^Condition' "$dropin")
+flag=/run/qubes-service/actorwall
+flag_was=0; [[ -e $flag ]] && flag_was=1
+((flag_was)) || { mkdir -p /run/qubes-service; rm -f $flag; }
+systemd-analyze condition "$cond" >/dev/null 2>&1; without=$?
+touch $flag; systemd-analyze condition "$cond" >/dev/null 2>&1; with=$?
+((flag_was)) || rm -f $flag
+[[ $without == 0 && $with != 0 ]] && ! grep -q '^Conflicts=.*qubes-firewall' /lib/systemd/system/actorwall.service
+check qubes-firewall-elsewhere $? "the agent's condition ($cond) holds without the flag ($without), not with it ($with); actorwall.service conflicts with nothing"
 ver=$(actorwall --version 2>&1); r=$?
 check binary $r "actorwall --version: $ver"
 # The unit's ExecStartPre on a machine that is no Xen domain: nothing to do, exit 0.
 /usr/lib/actorwall/actorwall-prepare /etc/actorwall/actorwall.toml 2>/tmp/aw-prepare.log; r=$?
 check prepare $r "actorwall-prepare on a non-Xen host: exit $r $(tr '\n' ' ' < /tmp/aw-prepare.log)"
 rm -f /run/modprobe.d/actorwall.conf /run/modprobe.d/actorwall-uplink.conf
+# A kernel with xen-netfront built in (its /sys/module directory has no initstate): the
+# uplink's driver cannot be unloaded, said plainly; the runtime modprobe rule is written
+# (first: a vif attached meanwhile must not load it); --release takes the rules away.
+fake_sys=$(mktemp -d)
+mkdir -p "$fake_sys/module/xen_netfront/parameters" "$fake_sys/bus/xen/drivers/vif"
+printf 'uplink-xen-vif = 0\n' > "$fake_sys/aw.toml"
+AW_SYSFS=$fake_sys /usr/lib/actorwall/actorwall-prepare "$fake_sys/aw.toml" 2>/tmp/aw-prepare.log; r=$?
+[[ $r == 0 && -e /run/modprobe.d/actorwall-uplink.conf ]] && grep -q "built into this kernel" /tmp/aw-prepare.log
+check prepare-builtin-netfront $? "exit $r, $(grep -o 'xen-netfront is built into this kernel[^(]*' /tmp/aw-prepare.log)"
+AW_SYSFS=$fake_sys /usr/lib/actorwall/actorwall-prepare --release "$fake_sys/aw.toml" 2>/dev/null; r=$?
+[[ $r == 0 && ! -e /run/modprobe.d/actorwall-uplink.conf ]]
+check prepare-release $? "--release exit $r, the runtime modprobe rules removed"
+rm -rf "$fake_sys"
 # The wrapper: with no xen-netback loaded, the vif is actorwall's: hotplug-status connected
 # (xenstore-write stands in, logging what it is asked); with it loaded, Qubes' script.
 fake=$(mktemp -d)
@@ -85,6 +114,7 @@ dpkg -P actorwall > /tmp/aw-pkg-purge.log 2>&1; r=$?
 check purge $r "dpkg -P actorwall exit $r"
 left=""
 for f in /usr/bin/actorwall /lib/systemd/system/actorwall.service /etc/actorwall /usr/lib/actorwall \
+         /lib/systemd/system/qubes-firewall.service.d \
          /usr/share/doc/actorwall /etc/systemd/system/multi-user.target.wants/actorwall.service $scripts/vif-route-qubes.qubes; do
   [[ -e $f || -L $f ]] && left+=" $f"
 done
