@@ -39,6 +39,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     in = in.subspan(n);
   }
   const std::uint32_t tx_rsp_before = netif::ring_view::make(rings.page(0), netif::tx_slot_size)->rsp_prod();
+  // A frontend may post its own ring pages as rx buffers: the frames it is sent then land
+  // on its ring (its own doing, as with Linux's netback), and its ring's indices say
+  // nothing about ours. The response bound below is checked only when it did not.
+  bool rings_posted_as_rx_buffers = false;
+  {
+    auto rx = netif::ring_view::make(rings.page(1), netif::rx_slot_size).value();
+    for (std::uint32_t i = 0; i < netif::rx_ring_size; ++i) {
+      const auto gref = netif::read_rx_request(rx.slot(i)).gref;
+      rings_posted_as_rx_buffers |= gref == rings.refs()[0] || gref == rings.refs()[1];
+    }
+  }
   const auto port = events->bind_unbound_port(back_dom).value();
   netback::frontend_keys k;
   k.frontend = front_dom;
@@ -60,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)(*c)->send(std::span(&p, 1));
   }
   for (const auto& p : got) require(p.size() >= 14 && p.size() <= 65535);
-  if (!(*c)->closed()) {
+  if (!(*c)->closed() && !rings_posted_as_rx_buffers) {
     // Responses never run past the requests the frontend published.
     auto tx = netif::ring_view::make(rings.page(0), netif::tx_slot_size).value();
     require(static_cast<std::uint32_t>(tx.rsp_prod() - tx_rsp_before) <= netif::tx_ring_size);

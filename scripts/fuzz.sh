@@ -29,7 +29,7 @@ ninja -C "$dir" $(printf 'fuzz_%s ' "${targets[@]}")
 
 work=$dir/campaign
 findings=$dir/findings
-rm -rf "$work"
+rm -rf "$work" "$findings"   # this campaign's: an earlier one's findings were reported then
 mkdir -p "$work" "$findings"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 

@@ -330,6 +330,31 @@ TEST_CASE("netback hostile: req_prod far ahead of the ring disconnects that clie
   check_aftermath(m, c, pool);
 }
 
+TEST_CASE("netback hostile: a frontend that posts its own tx ring page as an rx buffer gets the frame on its ring, then that client alone is cut off") {
+  // Found by fuzz_netback_ring (seed regression-rx-buffer-is-the-frontends-own-tx-ring):
+  // the copy is the frontend's own doing (Xen lets it grant its ring page writable, as
+  // with Linux's netback); what matters is that the backend then reads the clobbered
+  // indices as implausible and closes this vif only, holding nothing.
+  sim_machine m;
+  proto::buffer_pool pool;
+  raw_frontend f(*m.hv, 5);
+  auto c = connect(m, f);
+  xen::netif::rx_request q;
+  q.id = 0;
+  q.gref = f.tx_page.refs()[0];
+  xen::netif::write_rx_request(f.rx().slot(f.rx_front.req_prod_pvt++), q);
+  (void)xen::netif::push_requests(f.rx(), f.rx_front);
+  std::vector<std::uint8_t> frame(200, 0xab);
+  auto pkt = proto::make_packet(pool, frame).value();
+  CHECK(c->send(std::span(&pkt, 1)) == 1);
+  CHECK(f.tx().req_prod() == 0xababababu);  // the frame landed on the frontend's own ring
+  (void)f.events->notify(f.port);
+  CHECK(drain(*c, pool).empty());
+  CHECK(c->closed());
+  CHECK(c->counters().fatal == netback::netback_fatal::tx_req_prod_implausible);
+  check_aftermath(m, c, pool);
+}
+
 TEST_CASE("netback hostile: indices wrapping past 2^32 are served normally") {
   sim_machine m;
   proto::buffer_pool pool;
