@@ -85,11 +85,10 @@ void dispatch(firewall_self self) {
   }
 }
 
-void give_credit(firewall_self self) {
-  // The producer of a batch is a port (or whatever stands in for one in a test): the
-  // sender of the current message is untyped, so it is cast to the port's interface.
-  auto sender = caf::actor_cast<port_actor>(self->current_sender());
-  if (sender && self->state.egress.admit(sender)) self->send(sender, credit{1});
+// The batch's producer (the port named in the message) gets its credit back, now or once
+// no other port is behind.
+void give_credit(firewall_self self, const port_actor& producer) {
+  if (producer && self->state.egress.admit(producer)) self->send(producer, credit{1});
 }
 
 // A port took transmit batches, or went away with its queue: owed credit goes out
@@ -120,12 +119,12 @@ firewall_actor::behavior_type firewall_behavior(firewall_self self, firewall_act
       [=](const client_packets& in) {
         self->state.fw->from_client(in.client, in.packets, now(), self->state.pool, self->state.out);
         dispatch(self);
-        give_credit(self);
+        give_credit(self, in.from);
       },
       [=](const uplink_packets& in) {
         self->state.fw->from_uplink(in.packets, now(), self->state.pool, self->state.out);
         dispatch(self);
-        give_credit(self);
+        give_credit(self, in.from);
       },
       [=](const client_port_up& up) {
         self->state.fw->add_client(up.client);

@@ -41,6 +41,20 @@ using resolver_actor = caf::typed_actor<caf::reacts_to<wanted_hosts>,
 // Messages that carry handles: defined here, after the interfaces they name
 // (declared, and given their type IDs, in messages.hpp).
 
+// IP packets (Ethernet stripped) a client sent, for the firewall actor; `from`, the port,
+// gets the batch's credit back (typed: no cast of the current sender).
+struct client_packets {
+  proto::ipv4_address client;
+  std::vector<proto::packet> packets;
+  port_actor from;
+};
+
+// IP packets that arrived on the uplink, for the firewall actor.
+struct uplink_packets {
+  std::vector<proto::packet> packets;
+  port_actor from;
+};
+
 // A client port is up: where the firewall sends that client's packets.
 struct client_port_up {
   proto::ipv4_address client;

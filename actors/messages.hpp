@@ -18,16 +18,11 @@ namespace aw::actors {
 // At most this many packets per message: one ring or link drain.
 inline constexpr std::size_t max_batch = 256;
 
-// IP packets (Ethernet stripped) a client sent, for the firewall actor.
-struct client_packets {
-  proto::ipv4_address client;
-  std::vector<proto::packet> packets;
-};
-
-// IP packets that arrived on the uplink, for the firewall actor.
-struct uplink_packets {
-  std::vector<proto::packet> packets;
-};
+// IP packets (Ethernet stripped) a client sent, and those that arrived on the uplink, for
+// the firewall actor. They carry the sending port's handle, to which the firewall returns
+// the batch's credit: defined in actors/interfaces.hpp, after port_actor.
+struct client_packets;
+struct uplink_packets;
 
 // IP packets to transmit on a port (a client's vif/link or the uplink).
 struct transmit_packets {

@@ -234,9 +234,9 @@ void drain(port_actor_t* self) {
       trace.message("port " + st.config.name, "firewall",
                     st.config.role == port_role::client ? "client_packets" : "uplink_packets", ips);
     if (st.config.role == port_role::client)
-      self->send(st.firewall, client_packets{st.config.client_ip, std::move(ips)});
+      self->send(st.firewall, client_packets{st.config.client_ip, std::move(ips), self});
     else
-      self->send(st.firewall, uplink_packets{std::move(ips)});
+      self->send(st.firewall, uplink_packets{std::move(ips), self});
     --st.credits;
     ++st.stats.rx_batches;
   }
