@@ -15,8 +15,10 @@ namespace {
 constexpr std::string_view port_prefix = "port.";
 constexpr std::string_view client_prefix = "client.";
 
+// A JSON number as RFC 8259 §6 writes it: digits, no leading zero.
 bool is_count(std::string_view v) {
-  return !v.empty() && v.size() <= 20 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !v.empty() && v.size() <= 20 && (v[0] != '0' || v.size() == 1) &&
+         std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // "client.<a.b.c.d>.<rest>": the address and the rest.
@@ -62,8 +64,12 @@ std::optional<std::pair<std::string, std::string>> split_port(std::string_view n
 std::pair<std::string, std::string> split_section(std::string_view name) {
   auto dot = name.find('.');
   if (dot == std::string_view::npos) return {"totals", std::string{name}};
-  if (name.substr(0, dot) == "drop") return {"drops", std::string{name.substr(dot + 1)}};
-  return {std::string{name.substr(0, dot)}, std::string{name.substr(dot + 1)}};
+  const auto first = name.substr(0, dot);
+  if (first == "drop") return {"drops", std::string{name.substr(dot + 1)}};
+  // The JSON object's own keys are never a section's: a foreign dump cannot duplicate them.
+  if (first == "clients" || first == "ports" || first == "malformed_lines")
+    return {"other." + std::string{first}, std::string{name.substr(dot + 1)}};
+  return {std::string{first}, std::string{name.substr(dot + 1)}};
 }
 
 struct grouped {

@@ -14,6 +14,7 @@ namespace aw::firewall {
   X(malformed, "malformed")                         /* IP header unreadable */        \
   X(bad_checksum, "bad_checksum")                   /* L4 checksum wrong */           \
   X(tcp_invalid_flags, "tcp_invalid_flags")         /* e.g. SYN+FIN, none (l4_validity) */ \
+  X(tcp_bad_data_offset, "tcp_bad_data_offset")     /* header under 20 or past the segment */ \
   X(udp_bad_length, "udp_bad_length")               /* length field vs IP payload */  \
   X(ipv6_unsupported, "ipv6_unsupported")                                             \
   X(spoofed_source, "spoofed_source")               /* client sent another source */  \

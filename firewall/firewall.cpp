@@ -45,7 +45,22 @@ std::optional<rules::flow_query> query_of(const ipv4_view& v) noexcept {
 }
 
 drop_reason invalid_reason(l4_defect d) noexcept {
-  return d == l4_defect::tcp_invalid_flags ? drop_reason::tcp_invalid_flags : drop_reason::udp_bad_length;
+  switch (d) {
+    case l4_defect::tcp_invalid_flags: return drop_reason::tcp_invalid_flags;
+    case l4_defect::tcp_bad_data_offset: return drop_reason::tcp_bad_data_offset;
+    case l4_defect::udp_bad_length:
+    case l4_defect::none: break;
+  }
+  return drop_reason::udp_bad_length;
+}
+
+// A TCP reset or FIN is no way to start a connection: with no session it is invalid to
+// conntrack (NONE + RST or FIN), dropped before the rules, so a refused port is not
+// answered either (a reject would tell a FIN probe the port is filtered).
+bool tcp_close_without_start(const ipv4_view& v) noexcept {
+  bytes l4 = v.payload();
+  return v.protocol() == ip_protocol::tcp && v.is_first_fragment_or_whole() && l4.size() > tcp_field::flags &&
+         (l4[tcp_field::flags] & (tcp_flag::rst | tcp_flag::fin)) != 0;
 }
 
 bool is_echo_request(const ipv4_view& v) noexcept {
@@ -190,7 +205,10 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
   if (v->src() != client) return drop(stats, drop_reason::spoofed_source);
   if (check_l4_checksum(p, config_.checksums) == checksum_verdict::invalid)
     return drop(stats, drop_reason::bad_checksum);
-  if (auto d = check_l4(*v); d != l4_defect::none) return drop(stats, invalid_reason(d));
+  if (auto d = check_l4(*v); d != l4_defect::none) {
+    nat_.refuse_fragments(p, nat::direction::outbound, now);  // its later fragments, if it is a first
+    return drop(stats, invalid_reason(d));
+  }
 
   const ipv4_address dst = v->dst();
   if (martian(dst)) return drop(stats, drop_reason::martian_destination);
@@ -225,6 +243,8 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
   auto known = nat_.outbound(p, now, pool);
   if (known || known.error() != nat::nat_drop::no_session || !v->is_first_fragment_or_whole())
     return emit_nat(known, stats, out);
+  // The NAT refuses it and counts why (tcp_rst/fin_without_session), opening nothing.
+  if (tcp_close_without_start(*v)) return emit_nat(nat_.outbound_new(p, now, pool), stats, out);
   auto q = query_of(*v);
   if (!q) return drop(stats, drop_reason::malformed);
   auto m = rules::match(*c.rules, *q, match_context());
@@ -254,7 +274,10 @@ void firewall::uplink_packet(const packet& p, clock_time now, buffer_pool& pool,
   if (v->dst() != config_.uplink_address) return drop(nullptr, drop_reason::not_for_us);
   if (check_l4_checksum(p, config_.checksums) == checksum_verdict::invalid)
     return drop(nullptr, drop_reason::bad_checksum);
-  if (auto d = check_l4(*v); d != l4_defect::none) return drop(nullptr, invalid_reason(d));
+  if (auto d = check_l4(*v); d != l4_defect::none) {
+    nat_.refuse_fragments(p, nat::direction::inbound, now);
+    return drop(nullptr, invalid_reason(d));
+  }
   if (to_resolver(*v)) {
     out.push_back({egress::resolver, {}, p});
     return;

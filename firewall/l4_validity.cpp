@@ -13,7 +13,13 @@ l4_defect check_l4(const proto::ipv4_view& v) noexcept {
   switch (v.protocol()) {
     case proto::ip_protocol::tcp:
       if (l4.size() <= proto::tcp_field::flags) return l4_defect::none;  // unreadable: the NAT's malformed
-      return proto::tcp_flags_valid(l4[proto::tcp_field::flags]) ? l4_defect::none : l4_defect::tcp_invalid_flags;
+      if (!proto::tcp_flags_valid(l4[proto::tcp_field::flags])) return l4_defect::tcp_invalid_flags;
+      // The data offset within the segment (in a first fragment: within the fragment; a
+      // header split over fragments is refused, RFC 1858).
+      if (const std::size_t doff = static_cast<std::size_t>(l4[proto::tcp_field::offset] >> 4) * 4;
+          doff < proto::tcp_view::min_header_len || doff > l4_length)
+        return l4_defect::tcp_bad_data_offset;
+      return l4_defect::none;
     case proto::ip_protocol::udp: {
       if (l4.size() < proto::udp_view::header_len) return l4_defect::none;
       const std::size_t length = proto::load16(l4.data() + proto::udp_field::length);

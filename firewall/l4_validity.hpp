@@ -14,11 +14,13 @@ namespace aw::firewall {
 enum class l4_defect : std::uint8_t {
   none,
   tcp_invalid_flags,  // !proto::tcp_flags_valid (SYN+FIN, no flags, FIN without ACK, ...)
+  tcp_bad_data_offset,  // header length under 20 or past the segment (conntrack: truncated)
   udp_bad_length,     // under 8, over the IP payload, or (a first fragment) under the fragment's
 };
 
 // v: a whole datagram or any fragment (only a first fragment carries the L4 header; later
-// fragments are judged by the fate of their first, in the NAT's fragment hold).
+// fragments are judged by the fate of their first, which the caller refuses in the NAT's
+// fragment hold when it drops it).
 [[nodiscard]] l4_defect check_l4(const proto::ipv4_view& v) noexcept;
 
 }  // namespace aw::firewall

@@ -50,10 +50,12 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$findings/$t-" "$new" "$corpus" > "$work/$t.log" 2>&1
   rc=$?
   set -e
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$t.log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$work/$t.log" | tail -1 | cut -d' ' -f2)
-  ft=$(grep -o 'ft: [0-9]*' "$work/$t.log" | tail -1 | cut -d' ' -f2)
+  # A run that crashes on a seed ends before libFuzzer prints any of these: no match is
+  # not an error here (set -e), the findings below say what happened.
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -1 || true)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$t.log" | tail -1 || true)
+  cov=$( (grep -o 'cov: [0-9]*' "$work/$t.log" || true) | tail -1 | cut -d' ' -f2)
+  ft=$( (grep -o 'ft: [0-9]*' "$work/$t.log" || true) | tail -1 | cut -d' ' -f2)
   found=$(find "$findings" -maxdepth 1 -type f -name "$t-*" | wc -l)
   after=$before
   if ((merge)) && ((rc == 0)); then
@@ -64,7 +66,7 @@ for t in "${targets[@]}"; do
   if ((rc != 0 || found != 0)); then
     failed=1
     echo "fuzz.sh: $t: exit $rc, $found finding(s) in $findings:"
-    grep -E 'ERROR: |SUMMARY: |==[0-9]+==|timeout after|deadly signal' "$work/$t.log" | head -20
+    grep -E 'ERROR: |SUMMARY: |==[0-9]+==|timeout after|deadly signal' "$work/$t.log" | head -20 || true
   fi
   rows+=("$(printf '%-14s %10s %8s %6s %7s %6s -> %-6s %s' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" \
     "$before" "$after" "$((found))")")

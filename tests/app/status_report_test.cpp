@@ -86,3 +86,13 @@ TEST_CASE("status: JSON keeps counts as numbers, the client address as a string,
 TEST_CASE("status: a raw dump round-trips the service's lines unchanged") {
   CHECK(app::render_raw(parse_status(dump)) == dump);
 }
+
+TEST_CASE("status: JSON from a foreign or hostile dump stays RFC 8259 (no leading zeros, UTF-8 only, no duplicate keys)") {
+  const auto j = app::render_json(parse_status("a 007\nb 0\nports.x 1\nclients.y 2\nz\xff\xfe 3\n"));
+  CHECK(j.find("\"a\": \"007\"") != std::string::npos);  // not a number: kept as text
+  CHECK(j.find("\"b\": 0") != std::string::npos);
+  CHECK(j.find("\"other.ports\": {\"x\": 1}") != std::string::npos);
+  CHECK(j.find("\"other.clients\": {\"y\": 2}") != std::string::npos);
+  CHECK(j.find("\"z\\ufffd\\ufffd\": 3") != std::string::npos);
+  CHECK(j.find('\xff') == std::string::npos);
+}

@@ -491,3 +491,33 @@ TEST_CASE("RFC 768: a client's UDP datagram whose length field exceeds the IP pa
   CHECK(t.dropped(drop_reason::udp_bad_length) == 1);
   CHECK(t.f.nat().session_count() == 0);
 }
+
+TEST_CASE("conntrack NONE + FIN or RST is invalid: with no session it is dropped silently before the rules, not answered as a refused port") {
+  fixture t;
+  // Client a's rules refuse TCP 443: a SYN there is answered (admin-prohibited) ...
+  t.send_from(client_a, tcp_packet(from_a_to(remote), 40000, 443, tcp_flag::syn, {}));
+  REQUIRE(t.out.size() == 1);
+  t.out.clear();
+  // ... a FIN or a reset is not: nothing opens, nothing answers, the NAT says why.
+  t.send_from(client_a, tcp_packet(from_a_to(remote), 40001, 443, tcp_flag::fin | tcp_flag::ack, {}));
+  t.send_from(client_a, tcp_packet(from_a_to(remote), 40002, 443, tcp_flag::rst | tcp_flag::ack, {}));
+  CHECK(t.out.empty());
+  CHECK(t.dropped(drop_reason::rule_drop) == 1);
+  CHECK(t.f.nat().counters()[aw::nat::nat_drop::tcp_fin_without_session] == 1);
+  CHECK(t.f.nat().counters()[aw::nat::nat_drop::tcp_rst_without_session] == 1);
+  CHECK(t.f.nat().session_count() == 0);
+}
+
+TEST_CASE("a first fragment dropped as invalid takes its later fragments with it: they are refused, not held until the timeout") {
+  fixture t;
+  auto whole = udp_packet({.src = client_b, .dst = remote, .df = false}, 5000, 53, payload_of(2000));
+  store16(whole.data() + 20 + udp_field::length, 8 + 1000);  // shorter than the first fragment
+  store16(whole.data() + 20 + udp_field::checksum, 0);
+  auto [first, rest] = aw::test::nat::split(whole, 1480);
+  t.send_from(client_b, first);
+  t.send_from(client_b, rest);
+  CHECK(t.out.empty());
+  CHECK(t.dropped(drop_reason::udp_bad_length) == 1);
+  CHECK(t.f.nat().counters()[aw::nat::nat_drop::fragment_refused] == 1);
+  CHECK(t.f.nat().counters()[aw::nat::nat_drop::fragment_held] == 0);
+}

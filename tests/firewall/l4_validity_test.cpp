@@ -78,3 +78,13 @@ TEST_CASE("RFC 768 with fragments: a first fragment's UDP length may exceed the 
   set_flags_frag(later, 185);  // offset 1480, no MF: not a UDP header at all
   CHECK(check(later) == l4_defect::none);
 }
+
+TEST_CASE("conntrack truncated: a TCP data offset under 5 words or past the segment is a defect, a header split over fragments too (RFC 1858)") {
+  auto seg = tcp_packet({.src = a, .dst = b}, 1, 2, tcp_flag::syn, {});
+  seg[20 + tcp_field::offset] = 4 << 4;
+  CHECK(check(seg) == l4_defect::tcp_bad_data_offset);
+  seg[20 + tcp_field::offset] = 15 << 4;  // 60 bytes of header in a 20-byte segment
+  CHECK(check(seg) == l4_defect::tcp_bad_data_offset);
+  seg[20 + tcp_field::offset] = 5 << 4;
+  CHECK(check(seg) == l4_defect::none);
+}
