@@ -54,15 +54,6 @@ drop_reason invalid_reason(l4_defect d) noexcept {
   return drop_reason::udp_bad_length;
 }
 
-// A TCP reset or FIN is no way to start a connection: with no session it is invalid to
-// conntrack (NONE + RST or FIN), dropped before the rules, so a refused port is not
-// answered either (a reject would tell a FIN probe the port is filtered).
-bool tcp_close_without_start(const ipv4_view& v) noexcept {
-  bytes l4 = v.payload();
-  return v.protocol() == ip_protocol::tcp && v.is_first_fragment_or_whole() && l4.size() > tcp_field::flags &&
-         (l4[tcp_field::flags] & (tcp_flag::rst | tcp_flag::fin)) != 0;
-}
-
 bool is_echo_request(const ipv4_view& v) noexcept {
   return v.protocol() == ip_protocol::icmp && !v.is_fragment() && !v.payload().empty() &&
          icmp_type{v.payload()[0]} == icmp_type::echo_request;
@@ -239,12 +230,11 @@ void firewall::client_packet(client_state& c, ipv4_address client, const packet&
                   pool, out);
   }
 
-  // The flow table first; the rules only on a miss.
+  // The flow table first; the rules only on a miss (a TCP FIN or reset with no session is
+  // refused by the lookup itself, conntrack's NONE + FIN/RST: no reject answers a probe).
   auto known = nat_.outbound(p, now, pool);
   if (known || known.error() != nat::nat_drop::no_session || !v->is_first_fragment_or_whole())
     return emit_nat(known, stats, out);
-  // The NAT refuses it and counts why (tcp_rst/fin_without_session), opening nothing.
-  if (tcp_close_without_start(*v)) return emit_nat(nat_.outbound_new(p, now, pool), stats, out);
   auto q = query_of(*v);
   if (!q) return drop(stats, drop_reason::malformed);
   auto m = rules::match(*c.rules, *q, match_context());

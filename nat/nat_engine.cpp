@@ -179,15 +179,16 @@ nat_result nat_engine::outbound_impl(const packet& p, clock_time now, buffer_poo
   const std::uint16_t rport = f.proto == nat_protocol::icmp ? std::uint16_t{0} : f.dport;
   std::uint32_t s = live_session({k, f.dst, rport}, now);
   if (s == npos) {
-    if (!create) return nat_drop::no_session;
     // A reset for a connection we do not know ends nothing: conntrack tracks no
     // state for it either, and it must not open a session (or a mapping).
     if (f.proto == nat_protocol::tcp && (f.tcp_flags & proto::tcp_flag::rst) != 0)
       return nat_drop::tcp_rst_without_session;
     // Nor does a FIN: conntrack picks a connection up mid-stream from an ACK, never from a
     // FIN (NONE + FIN is INVALID), so a late FIN after the session ended opens nothing.
+    // Both are refused on the lookup too, so the caller does not ask its rules about them.
     if (f.proto == nat_protocol::tcp && (f.tcp_flags & proto::tcp_flag::fin) != 0)
       return nat_drop::tcp_fin_without_session;
+    if (!create) return nat_drop::no_session;
     auto c = create_session(k, f.dst, rport, f.tcp_flags, now);
     if (!c) return c.error();
     s = *c;

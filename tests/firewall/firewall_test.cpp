@@ -505,6 +505,7 @@ TEST_CASE("conntrack NONE + FIN or RST is invalid: with no session it is dropped
   CHECK(t.dropped(drop_reason::rule_drop) == 1);
   CHECK(t.f.nat().counters()[aw::nat::nat_drop::tcp_fin_without_session] == 1);
   CHECK(t.f.nat().counters()[aw::nat::nat_drop::tcp_rst_without_session] == 1);
+  CHECK(t.f.nat().counters()[aw::nat::nat_drop::no_session] == 1);  // the SYN's miss only: counted once each
   CHECK(t.f.nat().session_count() == 0);
 }
 

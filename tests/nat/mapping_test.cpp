@@ -357,6 +357,11 @@ TEST_CASE("conntrack NONE + FIN is INVALID: an outbound FIN with no session open
   }
   CHECK(r.engine.session_count() == 0);
   CHECK(r.engine.mapping_count() == 0);
+  // The lookup (no new flow) refuses them as such, not as a miss the rules would decide.
+  CHECK(r.out(tcp_bytes(client_a, 3001, remote_1, 443, tcp_flag::fin | tcp_flag::ack)).error() ==
+        nat_drop::tcp_fin_without_session);
+  CHECK(r.out(tcp_bytes(client_a, 3001, remote_1, 443, tcp_flag::rst)).error() == nat_drop::tcp_rst_without_session);
+  CHECK(r.engine.counters()[nat_drop::no_session] == 0);
   // Within a session a FIN passes as ever.
   REQUIRE(r.out_new(tcp_bytes(client_a, 3000, remote_1, 443, tcp_flag::syn)));
   CHECK(r.out_new(tcp_bytes(client_a, 3000, remote_1, 443, tcp_flag::fin | tcp_flag::ack)));

@@ -339,10 +339,7 @@ TEST_CASE("netback hostile: a frontend that posts its own tx ring page as an rx 
   proto::buffer_pool pool;
   raw_frontend f(*m.hv, 5);
   auto c = connect(m, f);
-  xen::netif::rx_request q;
-  q.id = 0;
-  q.gref = f.tx_page.refs()[0];
-  xen::netif::write_rx_request(f.rx().slot(f.rx_front.req_prod_pvt++), q);
+  f.put_rx(0, f.tx_page.refs()[0]);
   (void)xen::netif::push_requests(f.rx(), f.rx_front);
   std::vector<std::uint8_t> frame(200, 0xab);
   auto pkt = proto::make_packet(pool, frame).value();

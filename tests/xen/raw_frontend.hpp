@@ -105,13 +105,16 @@ struct raw_frontend {
 
   // Rx: post one writable buffer page per slot (ids = page numbers).
   void post_rx(std::size_t first_page, std::size_t count, bool readonly = false) {
-    for (std::size_t i = 0; i < count; ++i) {
-      xen::netif::rx_request q;
-      q.id = static_cast<std::uint16_t>(first_page + i);
-      q.gref = readonly ? readonly_buffers.refs()[i % 2] : ref(first_page + i);
-      xen::netif::write_rx_request(rx().slot(rx_front.req_prod_pvt++), q);
-    }
+    for (std::size_t i = 0; i < count; ++i)
+      put_rx(static_cast<std::uint16_t>(first_page + i), readonly ? readonly_buffers.refs()[i % 2] : ref(first_page + i));
     if (xen::netif::push_requests(rx(), rx_front)) (void)events->notify(port);
+  }
+  // One rx request for any grant (a hostile frontend's choice), not yet pushed.
+  void put_rx(std::uint16_t id, xen::grant_ref gref) {
+    xen::netif::rx_request q;
+    q.id = id;
+    q.gref = gref;
+    xen::netif::write_rx_request(rx().slot(rx_front.req_prod_pvt++), q);
   }
   struct rx_frame {
     std::vector<std::uint8_t> bytes;
